@@ -1,0 +1,126 @@
+import secrets
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+import config
+import database
+import errors
+import govuk_forms
+import i18n
+
+
+class Base(DeclarativeBase):
+    # Named constraints let migrations alter them later, SQLite included.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+talisman = Talisman()
+
+ROOT = Path(__file__).resolve().parent
+GOVUK_FRONTEND = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
+
+
+def create_app(config_overrides=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config.Defaults)
+    app.config.update(config.from_environment())
+    app.config.update(config_overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(ROOT / "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=["script-src"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        referrer_policy="no-referrer",
+    )
+
+    i18n.init_app(app, babel)
+    govuk_forms.init_app(app)
+    errors.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+
+    from assisted_visits.routes import bp as assisted_visits_bp
+    from centres.routes import bp as centres_bp
+    from visits.routes import bp as visits_bp
+
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(centres_bp)
+    app.register_blueprint(assisted_visits_bp)
+
+    @app.route("/assets/<path:filename>")
+    def govuk_assets(filename):
+        return send_from_directory(GOVUK_FRONTEND / "assets", filename, max_age=86400)
+
+    @app.route("/govuk/govuk-frontend.min.js")
+    def govuk_frontend_js():
+        return send_from_directory(GOVUK_FRONTEND, "govuk-frontend.min.js", max_age=86400)
+
+    from visits.cli import demo_command, visits_cli
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(visits_cli)
+    return app
+
+
+def _instance_secret(app):
+    """A random key kept in the instance folder, so sessions survive a restart of the demo."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

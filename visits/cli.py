@@ -1,0 +1,46 @@
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from app import db
+from timeutil import local_today, utcnow
+from visits import booking, demo
+from visits.models import Prison
+from visits.sessions import ensure_sessions
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Bring the database up to date and add the demo prisons, sessions and bookings."""
+    upgrade()
+    lines = demo.load(local_today(), utcnow())
+    db.session.commit()
+    click.echo(f"Demo data ready: {demo.sessions_count()} visiting sessions.")
+    if lines:
+        click.echo("Demo bookings (find them at /manage with the reference and date of birth):")
+        click.echo("\n".join(lines))
+
+
+visits_cli = click.Group("visits", help="Visiting sessions and bookings.")
+
+
+@visits_cli.command("generate-sessions")
+@with_appcontext
+def generate_sessions():
+    """Create bookable sessions for every prison's booking window."""
+    created = 0
+    for prison in db.session.scalars(sa.select(Prison)):
+        created += ensure_sessions(prison, *prison.booking_window(local_today()))
+    db.session.commit()
+    click.echo(f"Created {created} sessions.")
+
+
+@visits_cli.command("release-holds")
+@with_appcontext
+def release_holds():
+    """Mark holds whose time ran out as expired."""
+    released = booking.release_lapsed_holds(utcnow())
+    db.session.commit()
+    click.echo(f"Released {released} lapsed holds.")
