@@ -5,7 +5,8 @@ from datetime import timedelta
 class Defaults:
     # An embedded SQLite file in the instance folder unless DATABASE_URL says otherwise.
     SQLALCHEMY_DATABASE_URI = "sqlite:///visits.db"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Statement parameters in database errors would carry personal data into logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SECRET_KEY: str | None = None
 
     SESSION_COOKIE_HTTPONLY = True

@@ -1,12 +1,24 @@
 import logging
+import traceback
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 
-log = logging.getLogger(__name__)
+
+class WithholdExceptionMessages(logging.Filter):
+    """Keep the traceback's code locations but not the exception's text, which may quote
+    what a family typed."""
+
+    def filter(self, record):
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_type, _exc, tb = record.exc_info
+            frames = "".join(traceback.format_list(traceback.extract_tb(tb)))
+            record.exc_text = f"Traceback:\n{frames}{exc_type.__name__} (message withheld)"
+        return True
 
 
 def init_app(app):
+    app.logger.addFilter(WithholdExceptionMessages())
     def page(template, status):
         return render_template(template), status
 
@@ -28,6 +40,4 @@ def init_app(app):
 
     @app.errorhandler(500)
     def server_error(_error):
-        # The request's details may hold personal data: log only that it failed.
-        log.error("unhandled error")
         return page("errors/500.html", 500)

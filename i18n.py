@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from flask import current_app, request, session, url_for
 from babel.dates import format_time
+from flask import current_app, request, session, url_for
 from flask_babel import get_locale
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"

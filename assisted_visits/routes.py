@@ -4,8 +4,9 @@ from assisted_visits.rates import pounds, rates_for
 from timeutil import local_today
 from visits.models import Nation
 
-bp = Blueprint("assisted_visits", __name__, url_prefix="/help-with-costs",
-               template_folder="templates")
+bp = Blueprint(
+    "assisted_visits", __name__, url_prefix="/help-with-costs", template_folder="templates"
+)
 
 
 @bp.route("/")

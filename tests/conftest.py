@@ -4,8 +4,12 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from app import create_app, db
+from i18n import TRANSLATIONS
 from tests.postgres_server import create_database, running_postgres
 from timeutil import local_today, utcnow
 from visits import booking
@@ -19,6 +23,16 @@ TEST_SETTINGS = {
     "SECRET_KEY": "test-secret-key",
     "RATELIMIT_ENABLED": False,
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    # Tests read the catalogues as they are now, not as the last `make translations` left them.
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=False)
 
 
 @pytest.fixture(scope="session")
@@ -64,27 +78,43 @@ def ctx(app):
 
 
 class FormClient:
-    """A test client that submits forms the way a browser does, CSRF token included."""
+    """A test client that submits forms the way a browser does, CSRF token included.
 
-    def __init__(self, client):
-        self.client = client
+    Each request runs in an application context of its own, as in production, so it
+    gets its own database session and transaction. The test's own session commits
+    first: that releases its locks and makes its objects reload what the request did.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def _send(self, method, url, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.app.app_context():
+            return self.client.open(url, method=method, **kwargs)
 
     def get(self, url, **kwargs):
-        return self.client.get(url, **kwargs)
+        return self._send("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self._send("POST", url, **kwargs)
 
     def submit(self, url, data=None, follow_redirects=False):
-        page = self.client.get(url)
+        page = self.get(url)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token, f"no form on {url} (status {page.status_code})"
-        return self.client.post(
-            url, data={**(data or {}), "csrf_token": token.group(1)},
+        return self.post(
+            url,
+            data={**(data or {}), "csrf_token": token.group(1)},
             follow_redirects=follow_redirects,
         )
 
 
 @pytest.fixture
 def family(app):
-    return FormClient(app.test_client())
+    return FormClient(app)
 
 
 @pytest.fixture
@@ -110,8 +140,9 @@ def make_prison(ctx):
 
 @pytest.fixture
 def make_session(ctx):
-    def make(prison, on=None, start=time(14, 0), open_tables=10, closed_tables=0,
-             people_places=None):
+    def make(
+        prison, on=None, start=time(14, 0), open_tables=10, closed_tables=0, people_places=None
+    ):
         session = VisitSession(
             prison_id=prison.id,
             date=on or local_today() + timedelta(days=prison.min_notice_days + 1),
@@ -132,9 +163,15 @@ def make_session(ctx):
 def make_template(ctx):
     def make(prison, weekday, start=time(14, 0), open_tables=10, **overrides):
         template = SessionTemplate(
-            prison_id=prison.id, weekday=weekday, start_time=start,
-            end_time=time(start.hour + 2, start.minute), open_tables=open_tables,
-            closed_tables=0, people_places=None, valid_from=date(2020, 1, 1), valid_until=None,
+            prison_id=prison.id,
+            weekday=weekday,
+            start_time=start,
+            end_time=time(start.hour + 2, start.minute),
+            open_tables=open_tables,
+            closed_tables=0,
+            people_places=None,
+            valid_from=date(2020, 1, 1),
+            valid_until=None,
             **overrides,
         )
         db.session.add(template)
@@ -149,8 +186,9 @@ def adult(first="Mary", born=date(1985, 3, 27), relation=Relationship.PARTNER):
 
 
 def child(first="Ann", born=None):
-    return VisitorDetails(first, "Jones", born or local_today() - timedelta(days=365 * 8),
-                          Relationship.CHILD)
+    return VisitorDetails(
+        first, "Jones", born or local_today() - timedelta(days=365 * 8), Relationship.CHILD
+    )
 
 
 PRISONER = PrisonerDetails("Tom", "Jones", date(1980, 2, 1), "A1234BC")
@@ -166,10 +204,12 @@ def book_visit(ctx):
         prison = db.session.get(Prison, session.prison_id)
         token = secrets.token_urlsafe(16)
         now = now or utcnow()
-        booking.hold_place(prison, token, session.id, PRISONER, visitors, contact,
-                           local_today(), now)
-        visit = booking.confirm_booking(prison, token, PRISONER, visitors, contact, [], "",
-                                        local_today(), now)
+        booking.hold_place(
+            prison, token, session.id, PRISONER, visitors, contact, local_today(), now
+        )
+        visit = booking.confirm_booking(
+            prison, token, PRISONER, visitors, contact, [], "", local_today(), now
+        )
         db.session.commit()
         return visit
 
@@ -178,3 +218,25 @@ def book_visit(ctx):
 
 def count(model, *where):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def hold_visit(ctx):
+    """Hold a place through the real booking path, as a family choosing a time would."""
+
+    def hold(session, visitors=None, now=None, token=None):
+        prison = db.session.get(Prison, session.prison_id)
+        visit = booking.hold_place(
+            prison,
+            token or secrets.token_urlsafe(16),
+            session.id,
+            PRISONER,
+            visitors or [adult()],
+            CONTACT,
+            local_today(),
+            now or utcnow(),
+        )
+        db.session.commit()
+        return visit
+
+    return hold

@@ -48,20 +48,52 @@ def running_postgres(max_connections: int = 200):
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
     run = subprocess.run
-    run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                         "--auth=trust", "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True)
-    options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
-               f"-c max_connections={max_connections} -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off")
-    run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
-                         "-l", str(root / "server.log"), "-w", "start"]),
-        check=True, capture_output=True)
+    run(
+        _as_server_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
+        f"-c max_connections={max_connections} -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off"
+    )
+    run(
+        _as_server_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{{db}}"
     finally:
-        run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True)
+        run(
+            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         time.sleep(0.2)
         shutil.rmtree(root, ignore_errors=True)
 

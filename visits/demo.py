@@ -24,8 +24,13 @@ PRISONS = [
         "latitude": 51.4826,
         "longitude": -3.1622,
         "phone": "029 2092 3100",
-        "sessions": [(TUE, "14:00", "16:00"), (THU, "14:00", "16:00"), (SAT, "09:30", "11:30"),
-                     (SAT, "14:00", "16:00"), (SUN, "14:00", "16:00")],
+        "sessions": [
+            (TUE, "14:00", "16:00"),
+            (THU, "14:00", "16:00"),
+            (SAT, "09:30", "11:30"),
+            (SAT, "14:00", "16:00"),
+            (SUN, "14:00", "16:00"),
+        ],
         "tables": (24, 3, 110),
         "centre": ("Cardiff Prison Visitor Centre", "Prison Advice and Care Trust (Pact)", True),
     },
@@ -51,8 +56,12 @@ PRISONS = [
         "latitude": 51.4880,
         "longitude": -2.5890,
         "phone": "0117 372 3100",
-        "sessions": [(MON, "14:00", "16:00"), (WED, "14:00", "16:00"), (FRI, "14:00", "16:00"),
-                     (SAT, "14:00", "16:00")],
+        "sessions": [
+            (MON, "14:00", "16:00"),
+            (WED, "14:00", "16:00"),
+            (FRI, "14:00", "16:00"),
+            (SAT, "14:00", "16:00"),
+        ],
         "tables": (20, 2, None),
         "centre": ("Bristol Visitor Centre", "Prison Advice and Care Trust (Pact)", True),
         "requires_approval": True,
@@ -66,8 +75,12 @@ PRISONS = [
         "latitude": 51.6318,
         "longitude": -2.4590,
         "phone": "01454 382 100",
-        "sessions": [(TUE, "13:45", "15:45"), (THU, "13:45", "15:45"), (SAT, "13:45", "15:45"),
-                     (SUN, "13:45", "15:45")],
+        "sessions": [
+            (TUE, "13:45", "15:45"),
+            (THU, "13:45", "15:45"),
+            (SAT, "13:45", "15:45"),
+            (SUN, "13:45", "15:45"),
+        ],
         "tables": (16, 2, 70),
         "centre": ("Eastwood Park Visitor Centre", "Nelson Trust", True),
         "min_notice_days": 3,
@@ -77,8 +90,13 @@ PRISONS = [
 FAMILIES = [
     ("Sian", "Evans", date(1986, 4, 12), "07123 456001", [("Cerys", "Evans", date(2015, 9, 3))]),
     ("Darren", "Price", date(1979, 1, 30), "07123 456002", []),
-    ("Aleksandra", "Nowak", date(1990, 7, 21), "07123 456003",
-     [("Zofia", "Nowak", date(2019, 2, 14)), ("Jan", "Nowak", date(2021, 11, 5))]),
+    (
+        "Aleksandra",
+        "Nowak",
+        date(1990, 7, 21),
+        "07123 456003",
+        [("Zofia", "Nowak", date(2019, 2, 14)), ("Jan", "Nowak", date(2021, 11, 5))],
+    ),
     ("Grace", "Okafor", date(1968, 11, 2), "07123 456004", []),
 ]
 
@@ -125,19 +143,34 @@ def load(today: date, now) -> list[str]:
             )
         name, run_by, play_area = spec["centre"]
         db.session.add(
-            VisitorCentre(prison=prison, name=name, run_by=run_by, has_play_area=play_area,
-                          has_refreshments=play_area)
+            VisitorCentre(
+                prison=prison,
+                name=name,
+                run_by=run_by,
+                has_play_area=play_area,
+                has_refreshments=play_area,
+            )
         )
         db.session.flush()
         for holiday in (date(today.year, 12, 25), date(today.year, 12, 26)):
-            db.session.add(Closure(prison_id=prison.id, start_date=holiday, end_date=holiday,
-                                   reason="Christmas"))
+            db.session.add(
+                Closure(
+                    prison_id=prison.id, start_date=holiday, end_date=holiday, reason="Christmas"
+                )
+            )
         # A staff training afternoon closes one weekly session a fortnight from now.
         first_template = prison.templates[0]
         training = today + timedelta(days=14)
         training += timedelta(days=(first_template.weekday - training.weekday()) % 7)
-        db.session.add(Closure(prison_id=prison.id, template_id=first_template.id,
-                               start_date=training, end_date=training, reason="Staff training"))
+        db.session.add(
+            Closure(
+                prison_id=prison.id,
+                template_id=first_template.id,
+                start_date=training,
+                end_date=training,
+                reason="Staff training",
+            )
+        )
         db.session.flush()
         ensure_sessions(prison, today, today + timedelta(days=prison.max_advance_days))
         lines += _book_families(prison, today, now)
@@ -154,8 +187,12 @@ def _book_families(prison: Prison, today: date, now) -> list[str]:
             VisitorDetails(c_first, c_last, c_born, Relationship.CHILD)
             for c_first, c_last, c_born in children
         ]
-        prisoner = PrisonerDetails("Rhys" if index % 2 else "Thomas", last,
-                                   date(1985 + index, 5, 17), f"A{1234 + index}B{'CDEF'[index]}")
+        prisoner = PrisonerDetails(
+            "Rhys" if index % 2 else "Thomas",
+            last,
+            date(1985 + index, 5, 17),
+            f"A{1234 + index}B{'CDEF'[index]}",
+        )
         contact = ContactDetails(booking.rules.normalise_uk_mobile(mobile), None, "en")
         token = secrets.token_urlsafe(24)
         session_id = options[index * 2 % len(options)].session.id

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from govuk_forms import CheckboxesField, DateInputField
+from govuk_forms import CheckboxesField, ChoiceField, DateInputField, choices
 from timeutil import local_today
 from visits import rules
 from visits.models import CANCEL_REASON_LABELS, NEEDS_LABELS, RELATIONSHIP_LABELS
@@ -28,9 +28,8 @@ def past_birth_date(form, field):
 
 
 class ChoosePrisonForm(FlaskForm):
-    prison = RadioField(
-        _l("Which prison are you visiting?"),
-        validators=[InputRequired(message=_l("Select the prison you are visiting"))],
+    prison = ChoiceField(
+        _l("Which prison are you visiting?"), message=_l("Select the prison you are visiting")
     )
 
 
@@ -52,9 +51,7 @@ class PrisonerForm(FlaskForm):
     def validate_prison_number(self, field):
         normalised = rules.normalise_prison_number(field.data)
         if normalised is None:
-            raise ValidationError(
-                _l("Enter a prison number in the right format, like A1234BC")
-            )
+            raise ValidationError(_l("Enter a prison number in the right format, like A1234BC"))
         field.data = normalised
 
 
@@ -67,10 +64,10 @@ class VisitorForm(FlaskForm):
         validators=[InputRequired(), past_birth_date],
         description=_l("For example, 27 3 2012"),
     )
-    relation = RadioField(
+    relation = ChoiceField(
         _l("Relationship to the prisoner"),
-        choices=[(k.value, v) for k, v in RELATIONSHIP_LABELS.items()],
-        validators=[InputRequired(message=_l("Select the visitor's relationship to the prisoner"))],
+        message=_l("Select the visitor's relationship to the prisoner"),
+        choices=choices((k.value, v) for k, v in RELATIONSHIP_LABELS.items()),
     )
 
 
@@ -83,10 +80,10 @@ class LeadVisitorForm(VisitorForm):
         validators=[InputRequired(), past_birth_date],
         description=_l("You must be 18 or over to book a visit. For example, 27 3 1985"),
     )
-    relation = RadioField(
+    relation = ChoiceField(
         _l("Your relationship to the prisoner"),
-        choices=[(k.value, v) for k, v in RELATIONSHIP_LABELS.items()],
-        validators=[InputRequired(message=_l("Select your relationship to the prisoner"))],
+        message=_l("Select your relationship to the prisoner"),
+        choices=choices((k.value, v) for k, v in RELATIONSHIP_LABELS.items()),
     )
 
     def validate_date_of_birth(self, field):
@@ -133,17 +130,17 @@ class ContactForm(FlaskForm):
 
 
 class AddAnotherVisitorForm(FlaskForm):
-    add_another = RadioField(
+    add_another = ChoiceField(
         _l("Is anyone else coming with you?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
-        validators=[InputRequired(message=_l("Select yes if anyone else is coming with you"))],
+        message=_l("Select yes if anyone else is coming with you"),
+        choices=choices([("yes", _l("Yes")), ("no", _l("No"))]),
     )
 
 
 class ChooseTimeForm(FlaskForm):
-    session = RadioField(
+    session = ChoiceField(
         _l("Choose a date and time"),
-        validators=[InputRequired(message=_l("Choose a date and time for your visit"))],
+        message=_l("Choose a date and time for your visit"),
         coerce=int,
     )
 
@@ -152,7 +149,7 @@ class NeedsForm(FlaskForm):
     needs = CheckboxesField(
         _l("Does anyone visiting need extra help?"),
         description=_l("Select all that apply. Leave blank if nobody does."),
-        choices=list(NEEDS_LABELS.items()),
+        choices=choices(NEEDS_LABELS.items()),
         validators=[Optional()],
     )
     details = TextAreaField(
@@ -186,14 +183,17 @@ class LookupForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = RadioField(
+    reason = ChoiceField(
         _l("Why are you cancelling?"),
-        choices=[(k.value, v) for k, v in CANCEL_REASON_LABELS.items()],
-        validators=[InputRequired(message=_l("Select why you are cancelling"))],
+        message=_l("Select why you are cancelling"),
+        choices=choices((k.value, v) for k, v in CANCEL_REASON_LABELS.items()),
     )
     details = TextAreaField(
         _l("Tell us more (optional)"),
-        validators=[Optional(), Length(max=500, message=_l("Keep this to 500 characters or fewer"))],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Keep this to 500 characters or fewer")),
+        ],
     )
 
 

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app import db, limiter
+from govuk_forms import choices
 from timeutil import LONDON, local_today, utcnow
 from visits import booking, journey, rules
 from visits.booking import BookingError, ContactDetails, PrisonerDetails, VisitorDetails
@@ -24,7 +25,7 @@ from visits.forms import (
     VisitorForm,
 )
 from visits.models import NEEDS_LABELS, CancelReason, Prison, Relationship
-from visits.sessions import bookable, ensure_sessions
+from visits.sessions import bookable, ensure_sessions, sessions_in_window
 
 bp = Blueprint("visits", __name__, template_folder="templates")
 
@@ -70,7 +71,7 @@ def choose_prison():
     prisons = _prisons()
     chosen = journey.current().get("prison")
     form = ChoosePrisonForm(prison=chosen)
-    form.prison.choices = [(p.slug, p.name) for p in prisons]
+    form.prison.choices = choices((p.slug, p.name) for p in prisons)
     if form.validate_on_submit():
         prison = next(p for p in prisons if p.slug == form.prison.data)
         ensure_sessions(prison, *prison.booking_window(local_today()))
@@ -198,7 +199,7 @@ def choose_time():
     options = bookable(
         prison, local_today(), utcnow(), len(group), excluding_visit_id=held.id if held else None
     )
-    form.session.choices = [(a.session.id, "") for a in options]
+    _accept_any_session_in_window(form, prison)
     if form.validate_on_submit():
         try:
             booking.hold_place(
@@ -217,7 +218,6 @@ def choose_time():
             db.session.rollback()
             _show_error(form.session, error.message)
             options = bookable(prison, local_today(), utcnow(), len(group))
-            form.session.choices = [(a.session.id, "") for a in options]
     return _journey_step("visits/choose_time.html", form, prison, options=options)
 
 
@@ -225,6 +225,13 @@ def _held_visit_or_redirect():
     token = journey.current().get("token")
     visit = booking.visit_for_journey(token) if token else None
     return visit
+
+
+def _accept_any_session_in_window(form, prison):
+    # A time that filled up after the page was shown is still a valid answer:
+    # the booking rules then say plainly that it has just been taken.
+    window = sessions_in_window(prison, local_today())
+    form.session.choices = choices((s.id, "") for s in window)
 
 
 @bp.route("/book/needs", methods=["GET", "POST"])
@@ -336,7 +343,10 @@ def cancel(token):
     if form.validate_on_submit():
         try:
             booking.cancel_visit(
-                visit, CancelReason(form.reason.data), form.details.data or "", "family",
+                visit,
+                CancelReason(form.reason.data),
+                form.details.data or "",
+                "family",
                 _now_local(),
             )
             db.session.commit()
@@ -355,7 +365,7 @@ def change_time(token):
     options = bookable(
         visit.prison, local_today(), utcnow(), len(visit.visitors), excluding_visit_id=visit.id
     )
-    form.session.choices = [(a.session.id, "") for a in options]
+    _accept_any_session_in_window(form, visit.prison)
     if form.validate_on_submit():
         try:
             booking.change_visit_time(
@@ -377,7 +387,7 @@ def change_visitors(token):
     visit = _visit_or_404(token)
     others = visit.visitors[1:]
     form = ChangeVisitorsForm(keep=[str(v.id) for v in others])
-    form.keep.choices = [(str(v.id), v.full_name) for v in others]
+    form.keep.choices = choices((str(v.id), v.full_name) for v in others)
     if form.validate_on_submit():
         kept = [v for v in others if str(v.id) in (form.keep.data or [])]
         try:
