@@ -1,4 +1,6 @@
+import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, send_from_directory
@@ -12,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 import database
@@ -61,6 +64,8 @@ def create_app(config_overrides=None):
     app.config.from_object(config.Defaults)
     app.config.update(config.from_environment())
     app.config.update(config_overrides or {})
+    if hops := app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app)
@@ -120,7 +125,15 @@ def create_app(config_overrides=None):
 def _instance_secret(app):
     """A random key kept in the instance folder, so sessions survive a restart of the demo."""
     path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as key_file:
+            key_file.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    for _ in range(50):
+        if key := path.read_text().strip():
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY")

@@ -26,6 +26,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOOKUP_RATE_LIMIT = "10 per minute;30 per hour"
 
+    # Proxies in front of the app (a load balancer terminating HTTPS is 1).
+    PROXY_FIX_HOPS = 0
     SERVICE_NAME = "Visit someone in prison"
     PUBLIC_BASE_URL = "http://localhost:5000"
 
@@ -42,6 +44,8 @@ def from_environment() -> dict:
     for name in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL"):
         if value := os.environ.get(name):
             settings[name] = value
+    if hops := os.environ.get("PROXY_FIX_HOPS"):
+        settings["PROXY_FIX_HOPS"] = int(hops)
     if os.environ.get("INSECURE_HTTP") == "1":
         settings.update(SESSION_COOKIE_SECURE=False, FORCE_HTTPS=False)
     return settings
