@@ -21,9 +21,9 @@ from visits.models import (
     Relationship,
     TableType,
     Visit,
+    Visitor,
     VisitSession,
     VisitStatus,
-    Visitor,
 )
 from visits.sessions import availability
 
@@ -32,7 +32,9 @@ class BookingError(Exception):
     """A rule stopped the change; the message is for the family."""
 
     def __init__(self, message):
-        super().__init__(str(message))
+        # Left lazy: translated where it is shown, in that page's language. Rendering it
+        # here failed outside a request (a thread or a command has no locale to pick).
+        super().__init__(message)
         self.message = message
 
 
@@ -128,6 +130,21 @@ def visit_for_journey(journey_token: str) -> Visit | None:
     )
 
 
+def _lock_journey_visit(journey_token: str) -> Visit | None:
+    # Always taken after the session lock. Without it a hold expired by the release of lapsed
+    # holds at this moment was confirmed from HELD, leaving the audit trail with a gap.
+    visit = db.session.scalar(
+        sa.select(Visit)
+        .where(Visit.journey_token == journey_token)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if visit is not None and visit.status in (VisitStatus.CANCELLED, VisitStatus.REJECTED):
+        # The family went back to a finished journey after the visit was cancelled.
+        raise BookingError(_l("This visit has been cancelled, so it cannot be changed."))
+    return visit
+
+
 def hold_place(
     prison: Prison,
     journey_token: str,
@@ -140,7 +157,7 @@ def hold_place(
 ) -> Visit:
     """Hold an open table for this journey; a journey holds one place however often it asks."""
     session = _lock_session(prison, session_id)
-    visit = visit_for_journey(journey_token)
+    visit = _lock_journey_visit(journey_token)
     if visit is not None and visit.is_active():
         return visit  # already confirmed: a resubmitted page changes nothing
     birth_dates = [v.date_of_birth for v in visitors]
@@ -208,7 +225,7 @@ def confirm_booking(
     if visit is None:
         raise BookingError(_l("Choose a time for your visit."))
     session = _lock_session(prison, visit.session_id)
-    db.session.refresh(visit)
+    visit = _lock_journey_visit(journey_token)
     if visit.is_active():
         return visit
     # Answers may have changed since the hold, and the hold may have run out:
@@ -291,8 +308,14 @@ def change_visitors(
 
 
 def release_lapsed_holds(now: datetime) -> int:
+    # Locked, so a hold being confirmed at this moment is waited for and then, booked, skipped;
+    # without the lock the release overwrote the booking with EXPIRED on PostgreSQL.
     lapsed = db.session.scalars(
-        sa.select(Visit).where(Visit.status == VisitStatus.HELD, Visit.hold_expires_at <= now)
+        sa.select(Visit)
+        .where(Visit.status == VisitStatus.HELD, Visit.hold_expires_at <= now)
+        .order_by(Visit.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for visit in lapsed:
         visit.expire()
