@@ -1,13 +1,15 @@
 from pathlib import Path
 
 from babel.dates import format_time
-from flask import current_app, request, session, url_for
+from flask import current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def select_locale():
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if session.get("lang") in languages:
         return session["lang"]

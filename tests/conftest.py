@@ -4,9 +4,9 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import has_app_context
 
 from app import create_app, db
 from i18n import TRANSLATIONS
@@ -162,18 +162,18 @@ def make_session(ctx):
 @pytest.fixture
 def make_template(ctx):
     def make(prison, weekday, start=time(14, 0), open_tables=10, **overrides):
-        template = SessionTemplate(
-            prison_id=prison.id,
-            weekday=weekday,
-            start_time=start,
-            end_time=time(start.hour + 2, start.minute),
-            open_tables=open_tables,
-            closed_tables=0,
-            people_places=None,
-            valid_from=date(2020, 1, 1),
-            valid_until=None,
-            **overrides,
-        )
+        fields = {
+            "prison_id": prison.id,
+            "weekday": weekday,
+            "start_time": start,
+            "end_time": time(start.hour + 2, start.minute),
+            "open_tables": open_tables,
+            "closed_tables": 0,
+            "people_places": None,
+            "valid_from": date(2020, 1, 1),
+            "valid_until": None,
+        }
+        template = SessionTemplate(**{**fields, **overrides})
         db.session.add(template)
         db.session.commit()
         return template

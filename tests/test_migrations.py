@@ -36,9 +36,6 @@ def logging_left_as_it_was():
         logger.disabled = was_disabled
 
 
-# migrations/env.py (Flask-Migrate's stock template) still tries Flask-SQLAlchemy 2's get_engine()
-# first; it works on 3.1 but warns. Drop this once env.py uses db.engine directly.
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_migrations_build_exactly_the_schema_the_models_describe(
     empty_database_url, logging_left_as_it_was
 ):
