@@ -14,9 +14,9 @@ from visits.models import (
     SessionTemplate,
     TableType,
     Visit,
+    Visitor,
     VisitSession,
     VisitStatus,
-    Visitor,
 )
 
 
