@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from app import db, limiter
 from govuk_forms import choices
@@ -214,10 +215,17 @@ def choose_time():
             )
             db.session.commit()
             return redirect(url_for(".needs"))
+        except IntegrityError:
+            # The same journey held a place in another request at the same moment: keep that one.
+            db.session.rollback()
+            return redirect(url_for(".choose_time"))
         except BookingError as error:
             db.session.rollback()
             _show_error(form.session, error.message)
-            options = bookable(prison, local_today(), utcnow(), len(group))
+            held = booking.visit_for_journey(token)
+            options = bookable(
+                prison, local_today(), utcnow(), len(group), excluding_visit_id=held and held.id
+            )
     return _journey_step("visits/choose_time.html", form, prison, options=options)
 
 
