@@ -24,7 +24,7 @@ assets:
 	npm run --silent build
 
 translations:
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel -q compile -d translations
 
 # Chromium drives the browser tests; the PostgreSQL server binaries back the second database.
 debian-test-packages:
