@@ -7,9 +7,11 @@ field's own message and anchor.
 
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField, ValidationError
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, ValidationError
 from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 DATE_PARTS = ("day", "month", "year")
@@ -66,19 +68,49 @@ class DateInputField(Field):
             return None
 
     def pre_validate(self, form):
+        # StopValidation, because InputRequired would otherwise run next, see three empty
+        # boxes, wipe this message and put its own untranslated "This field is required."
         if self._problem:
-            raise ValidationError(self._problem)
+            raise StopValidation(self._problem)
         if self.data is None and self.flags.required:
             self.error_parts = DATE_PARTS
-            raise ValidationError(_l("Enter %(what)s", what=self.what))
+            raise StopValidation(_l("Enter %(what)s", what=self.what))
 
     def anchor(self):
         return f"{self.id}-{self.error_parts[0] if self.error_parts else 'day'}"
 
 
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ChoiceField(RadioField):
+    """Radios whose every failure, a tampered value included, shows the question's own message."""
+
+    def __init__(self, label=None, message=None, **kwargs):
+        kwargs.setdefault("validators", [InputRequired(message=message)])
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form):
+        if self.raw_data and not any(choice.selected for choice in self.iter_choices()):
+            raise ValidationError(self.message)
+
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {choice.value for choice in self.iter_choices()}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(_l("Select from the options shown"))
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -90,12 +122,18 @@ def _merge(base: dict, extra: dict) -> dict:
     return base
 
 
+def error_message(text) -> dict:
+    # The macro's hidden "Error:" prefix is English unless given; the page title's
+    # translated "Error:" is the same word, so no second catalogue entry is needed.
+    return {"text": str(text), "visuallyHiddenText": gettext("Error:").rstrip(":")}
+
+
 def _common(field, extra):
     params = {"id": field.id, "name": field.name}
     if field.description:
         params["hint"] = {"text": str(field.description)}
     if field.errors:
-        params["errorMessage"] = {"text": str(field.errors[0])}
+        params["errorMessage"] = error_message(field.errors[0])
     return _merge(params, extra)
 
 
@@ -117,19 +155,18 @@ def _fieldset(field, extra):
 
 def radios_params(field, conditional=None, **extra):
     items = []
-    for value, label in field.choices:
-        item = {"value": value, "text": str(label), "checked": str(field.data) == str(value)}
-        if conditional and value in conditional:
-            item["conditional"] = {"html": conditional[value]}
+    for choice in field.iter_choices():
+        item = {"value": choice.value, "text": str(choice.label), "checked": choice.selected}
+        if conditional and choice.value in conditional:
+            item["conditional"] = {"html": conditional[choice.value]}
         items.append(item)
     return _common(field, _merge({"idPrefix": field.id, "items": items}, _fieldset(field, extra)))
 
 
 def checkboxes_params(field, **extra):
-    chosen = set(field.data or [])
     items = [
-        {"value": value, "text": str(label), "checked": value in chosen}
-        for value, label in field.choices
+        {"value": choice.value, "text": str(choice.label), "checked": choice.selected}
+        for choice in field.iter_choices()
     ]
     return _common(field, _merge({"idPrefix": field.id, "items": items}, _fieldset(field, extra)))
 
@@ -177,4 +214,5 @@ def init_app(app):
         govuk_checkboxes=checkboxes_params,
         govuk_date=date_params,
         error_summary_items=error_summary_items,
+        govuk_error_message=error_message,
     )
