@@ -19,6 +19,7 @@ class WithholdExceptionMessages(logging.Filter):
 
 def init_app(app):
     app.logger.addFilter(WithholdExceptionMessages())
+
     def page(template, status):
         return render_template(template), status
 

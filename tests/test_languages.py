@@ -36,8 +36,9 @@ def test_unknown_language_is_ignored(family, cardiff):
     assert html_lang(family.get("/?lang=xx")) == "en"
 
 
-@pytest.mark.parametrize("url", ["/", "/book/prison", "/manage", "/help-with-costs/",
-                                 "/prisons/cardiff"])
+@pytest.mark.parametrize(
+    "url", ["/", "/book/prison", "/manage", "/help-with-costs/", "/prisons/cardiff"]
+)
 def test_every_page_offers_the_other_language(family, cardiff, url):
     page = family.get(url)
 

@@ -40,8 +40,9 @@ def test_pages_carry_security_headers(family, cardiff):
 
 
 def test_production_settings_use_https_and_secure_cookies(database_url):
-    secure = {k: v for k, v in TEST_SETTINGS.items() if k not in ("FORCE_HTTPS",
-                                                                 "SESSION_COOKIE_SECURE")}
+    secure = {
+        k: v for k, v in TEST_SETTINGS.items() if k not in ("FORCE_HTTPS", "SESSION_COOKIE_SECURE")
+    }
     app = create_app({**secure, "SQLALCHEMY_DATABASE_URI": database_url})
     client = app.test_client()
 
@@ -71,8 +72,13 @@ def test_booking_lookups_are_rate_limited(database_url, app):
     client = limited.test_client()
     page = client.get("/manage")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    guess = {"csrf_token": token, "reference": "BCDF2345", "date_of_birth-day": "1",
-             "date_of_birth-month": "1", "date_of_birth-year": "1980"}
+    guess = {
+        "csrf_token": token,
+        "reference": "BCDF2345",
+        "date_of_birth-day": "1",
+        "date_of_birth-month": "1",
+        "date_of_birth-year": "1980",
+    }
 
     statuses = [client.post("/manage", data=guess).status_code for _ in range(4)]
 
@@ -89,8 +95,16 @@ def test_no_personal_data_reaches_the_logs(family, cardiff, caplog):
     book(family, "cardiff", children=[CHILD])
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    personal = [PRISONER["first_name"], PRISONER["last_name"], LEAD["first_name"],
-                CHILD["first_name"], "7123456789", "456789", "1985", "A1234BC"]
+    personal = [
+        PRISONER["first_name"],
+        PRISONER["last_name"],
+        LEAD["first_name"],
+        CHILD["first_name"],
+        "7123456789",
+        "456789",
+        "1985",
+        "A1234BC",
+    ]
     assert not [value for value in personal if value in logged]
 
 

@@ -263,6 +263,10 @@ def visit_by_token(token: str) -> Visit | None:
     )
 
 
+def can_change(visit: Visit, now_local: datetime) -> bool:
+    return visit.is_active() and visit.session.starts_at > now_local
+
+
 def _require_changeable(visit: Visit, now_local: datetime) -> None:
     if not visit.is_active():
         raise BookingError(_l("This visit has been cancelled, so it cannot be changed."))

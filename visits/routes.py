@@ -335,10 +335,18 @@ def _visit_or_404(token):
     return visit
 
 
+def _changeable_visit(token):
+    visit = _visit_or_404(token)
+    if not booking.can_change(visit, _now_local()):
+        flash(str(_l("This visit can no longer be changed or cancelled online.")), "error")
+        abort(redirect(url_for(".manage", token=token)))
+    return visit
+
+
 @bp.route("/visit/<token>")
 def manage(token):
     visit = _visit_or_404(token)
-    can_change = visit.is_active() and visit.session.starts_at > _now_local()
+    can_change = booking.can_change(visit, _now_local())
     return render_template(
         "visits/manage.html", visit=visit, can_change=can_change, needs_labels=NEEDS_LABELS
     )
@@ -346,7 +354,7 @@ def manage(token):
 
 @bp.route("/visit/<token>/cancel", methods=["GET", "POST"])
 def cancel(token):
-    visit = _visit_or_404(token)
+    visit = _changeable_visit(token)
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -368,7 +376,7 @@ def cancel(token):
 
 @bp.route("/visit/<token>/change-time", methods=["GET", "POST"])
 def change_time(token):
-    visit = _visit_or_404(token)
+    visit = _changeable_visit(token)
     form = ChooseTimeForm(session=visit.session_id)
     options = bookable(
         visit.prison, local_today(), utcnow(), len(visit.visitors), excluding_visit_id=visit.id
@@ -385,6 +393,13 @@ def change_time(token):
         except BookingError as error:
             db.session.rollback()
             _show_error(form.session, error.message)
+            options = bookable(
+                visit.prison,
+                local_today(),
+                utcnow(),
+                len(visit.visitors),
+                excluding_visit_id=visit.id,
+            )
     return render_template(
         "visits/choose_time.html", form=form, prison=visit.prison, options=options, visit=visit
     )
@@ -392,7 +407,7 @@ def change_time(token):
 
 @bp.route("/visit/<token>/change-visitors", methods=["GET", "POST"])
 def change_visitors(token):
-    visit = _visit_or_404(token)
+    visit = _changeable_visit(token)
     others = visit.visitors[1:]
     form = ChangeVisitorsForm(keep=[str(v.id) for v in others])
     form.keep.choices = choices((str(v.id), v.full_name) for v in others)
@@ -417,7 +432,7 @@ def change_visitors(token):
 
 @bp.route("/visit/<token>/add-visitor", methods=["GET", "POST"])
 def add_visitor_to_visit(token):
-    visit = _visit_or_404(token)
+    visit = _changeable_visit(token)
     form = VisitorForm()
     if form.validate_on_submit():
         try:
