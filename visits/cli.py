@@ -14,7 +14,7 @@ from visits.sessions import ensure_sessions
 @with_appcontext
 def demo_command():
     """Bring the database up to date and add the demo prisons, sessions and bookings."""
-    upgrade()
+    upgrade(revision="heads")
     lines = demo.load(local_today(), utcnow())
     db.session.commit()
     click.echo(f"Demo data ready: {demo.sessions_count()} visiting sessions.")
