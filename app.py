@@ -7,6 +7,7 @@ from flask import Flask, send_from_directory
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -42,6 +43,7 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 talisman = Talisman()
+login_manager = LoginManager()
 
 ROOT = Path(__file__).resolve().parent
 GOVUK_FRONTEND = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -82,6 +84,7 @@ def create_app(config_overrides=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
         app,
@@ -101,11 +104,15 @@ def create_app(config_overrides=None):
 
     from assisted_visits.routes import bp as assisted_visits_bp
     from centres.routes import bp as centres_bp
+    from staff import access as staff_access
+    from staff.routes import bp as staff_bp
     from visits.routes import bp as visits_bp
 
     app.register_blueprint(visits_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
+    app.register_blueprint(staff_bp)
+    staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename):
@@ -119,6 +126,10 @@ def create_app(config_overrides=None):
 
     app.cli.add_command(demo_command)
     app.cli.add_command(visits_cli)
+
+    from staff.cli import staff_cli
+
+    app.cli.add_command(staff_cli)
     return app
 
 

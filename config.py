@@ -25,6 +25,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOOKUP_RATE_LIMIT = "10 per minute;30 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    STAFF_IDLE_MINUTES = 30
 
     # Proxies in front of the app (a load balancer terminating HTTPS is 1).
     PROXY_FIX_HOPS = 0

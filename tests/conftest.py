@@ -240,3 +240,39 @@ def hold_visit(ctx):
         return visit
 
     return hold
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_staff(ctx):
+    from staff import accounts
+    from staff.models import Role
+
+    def make(role=Role.VISITS_TEAM, prisons=(), email=None, password=STAFF_PASSWORD):
+        staff = accounts.create_staff(
+            None,
+            email or f"{role.value}.{secrets.token_hex(3)}@visits.example",
+            f"Test {role.value}",
+            role,
+            list(prisons),
+            password,
+        )
+        db.session.commit()
+        return staff
+
+    return make
+
+
+@pytest.fixture
+def sign_in(app):
+    """A FormClient signed in as the given staff account."""
+
+    def sign_in_as(staff, password=STAFF_PASSWORD):
+        client = FormClient(app)
+        response = client.submit("/staff/login", {"email": staff.email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return client
+
+    return sign_in_as

@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from app import db
+from staff import demo as staff_demo
 from timeutil import local_today, utcnow
 from visits import booking, demo
 from visits.models import Prison
@@ -16,11 +17,14 @@ def demo_command():
     """Bring the database up to date and add the demo prisons, sessions and bookings."""
     upgrade(revision="heads")
     lines = demo.load(local_today(), utcnow())
+    staff_lines = staff_demo.load()
     db.session.commit()
     click.echo(f"Demo data ready: {demo.sessions_count()} visiting sessions.")
     if lines:
         click.echo("Demo bookings (find them at /manage with the reference and date of birth):")
         click.echo("\n".join(lines))
+    click.echo("Staff sign in at /staff/login with these demo accounts (new passwords each start):")
+    click.echo("\n".join(staff_lines))
 
 
 visits_cli = click.Group("visits", help="Visiting sessions and bookings.")
