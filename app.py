@@ -107,8 +107,10 @@ def create_app(config_overrides=None):
     from staff import access as staff_access
     from staff.routes import bp as staff_bp
     from visits.routes import bp as visits_bp
+    from visits.transport_routes import bp as transport_bp
 
     app.register_blueprint(visits_bp)
+    app.register_blueprint(transport_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
     app.register_blueprint(staff_bp)
@@ -126,6 +128,9 @@ def create_app(config_overrides=None):
 
     app.cli.add_command(demo_command)
     app.cli.add_command(visits_cli)
+    from visits.timetables import timetables_cli
+
+    app.cli.add_command(timetables_cli)
 
     from staff.cli import staff_cli
 

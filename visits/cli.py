@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
@@ -17,9 +20,11 @@ def demo_command():
     """Bring the database up to date and add the demo prisons, sessions and bookings."""
     upgrade(revision="heads")
     lines = demo.load(local_today(), utcnow())
+    transport_lines = demo.load_timetables(Path(current_app.root_path))
     staff_lines = staff_demo.load()
     db.session.commit()
     click.echo(f"Demo data ready: {demo.sessions_count()} visiting sessions.")
+    click.echo("\n".join(transport_lines))
     if lines:
         click.echo("Demo bookings (find them at /manage with the reference and date of birth):")
         click.echo("\n".join(lines))

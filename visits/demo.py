@@ -2,15 +2,17 @@
 
 import secrets
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from app import db
 from centres.models import VisitorCentre
-from visits import booking
+from visits import booking, timetables
 from visits.booking import ContactDetails, PrisonerDetails, VisitorDetails
 from visits.models import Closure, Nation, Prison, Relationship, SessionTemplate, VisitSession
 from visits.sessions import bookable, ensure_sessions
+from visits.transport_models import PrisonStop, TransitFeed
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -204,3 +206,29 @@ def _book_families(prison: Prison, today: date, now) -> list[str]:
 
 def sessions_count() -> int:
     return db.session.scalar(sa.select(sa.func.count(VisitSession.id)))
+
+
+NEWPORT_FEED = "uk_newport_20230613_gtfs.zip"
+
+
+def load_timetables(app_root: Path) -> list[str]:
+    """Import the real Newport bus timetable (it serves HMP Cardiff and HMP Usk) from
+    ../shared/data/gtfs beside the checkout, unless that exact feed is already in."""
+    path = app_root.parent / "shared" / "data" / "gtfs" / NEWPORT_FEED
+    if not path.exists():
+        return [f"Bus timetables skipped: {path} not found."]
+    report = timetables.import_feed(path)
+    feed = db.session.scalar(sa.select(TransitFeed).where(TransitFeed.name == report.feed_name))
+    if report.skipped:
+        # Prisons created since the feed came in still need their stops.
+        for prison in db.session.scalars(sa.select(Prison)):
+            if not db.session.scalar(
+                sa.select(PrisonStop.id).where(PrisonStop.prison_id == prison.id).limit(1)
+            ):
+                timetables.link_prison_stops(prison, [feed])
+        return [f"Bus timetables: {report.feed_name} already imported."]
+    return [
+        f"Bus timetables: imported {report.feed_name} ({report.counts['stop times']} stop times,"
+        f" {report.counts['prison stops']} stops near prisons; dates after {feed.last_date}"
+        " are estimated from its last full week)."
+    ]

@@ -27,6 +27,7 @@ from visits.forms import (
 )
 from visits.models import NEEDS_LABELS, CancelReason, Prison, Relationship
 from visits.sessions import bookable, ensure_sessions, sessions_in_window
+from visits.transport import hint_for_visit, hints_for_sessions
 
 bp = Blueprint("visits", __name__, template_folder="templates")
 
@@ -226,7 +227,10 @@ def choose_time():
             options = bookable(
                 prison, local_today(), utcnow(), len(group), excluding_visit_id=held and held.id
             )
-    return _journey_step("visits/choose_time.html", form, prison, options=options)
+    transport = hints_for_sessions(prison, [a.session for a in options])
+    return _journey_step(
+        "visits/choose_time.html", form, prison, options=options, transport=transport
+    )
 
 
 def _held_visit_or_redirect():
@@ -310,7 +314,7 @@ def confirmation():
     visit = booking.visit_by_token(token) if token else None
     if visit is None:
         return redirect(url_for(".start"))
-    return render_template("visits/confirmation.html", visit=visit)
+    return render_template("visits/confirmation.html", visit=visit, travel=hint_for_visit(visit))
 
 
 @bp.route("/manage", methods=["GET", "POST"])
@@ -348,7 +352,11 @@ def manage(token):
     visit = _visit_or_404(token)
     can_change = booking.can_change(visit, _now_local())
     return render_template(
-        "visits/manage.html", visit=visit, can_change=can_change, needs_labels=NEEDS_LABELS
+        "visits/manage.html",
+        visit=visit,
+        can_change=can_change,
+        needs_labels=NEEDS_LABELS,
+        travel=hint_for_visit(visit),
     )
 
 
@@ -401,7 +409,12 @@ def change_time(token):
                 excluding_visit_id=visit.id,
             )
     return render_template(
-        "visits/choose_time.html", form=form, prison=visit.prison, options=options, visit=visit
+        "visits/choose_time.html",
+        form=form,
+        prison=visit.prison,
+        options=options,
+        visit=visit,
+        transport=hints_for_sessions(visit.prison, [a.session for a in options]),
     )
 
 
