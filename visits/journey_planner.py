@@ -167,54 +167,71 @@ class _Network:
         lo_s, hi_s = (lo - origin).total_seconds(), (hi - origin).total_seconds()
         if hi_s < 0 or lo_s > 3 * 24 * 3600:
             return
-        rows = db.session.execute(
-            sa.select(
-                TransitStopTime.trip_id,
-                TransitStopTime.stop_sequence,
-                TransitStopTime.stop_id,
-                TransitStopTime.arrival,
-                TransitStopTime.departure,
-                TransitStopTime.pickup_type,
-                TransitStopTime.drop_off_type,
-                TransitTrip.headway_secs,
+        runs = sa.select(TransitServiceDay.service_id).where(
+            TransitServiceDay.feed_id == feed.id, TransitServiceDay.date == feed_day
+        )
+        # Core rows, not ORM results: tens of thousands are read for one journey.
+        rows = (
+            db.session.connection()
+            .execute(
+                sa.select(
+                    TransitStopTime.trip_id,
+                    TransitStopTime.stop_sequence,
+                    TransitStopTime.stop_id,
+                    TransitStopTime.arrival,
+                    TransitStopTime.departure,
+                    TransitStopTime.pickup_type,
+                    TransitStopTime.drop_off_type,
+                )
+                .where(
+                    TransitStopTime.service_id.in_(runs),
+                    TransitStopTime.departure.between(int(lo_s), int(hi_s)),
+                    TransitStopTime.arrival <= int(hi_s),
+                )
+                .order_by(TransitStopTime.trip_id, TransitStopTime.stop_sequence)
             )
-            .join(TransitTrip, TransitTrip.id == TransitStopTime.trip_id)
-            .where(
-                TransitStopTime.service_id.in_(
-                    sa.select(TransitServiceDay.service_id).where(
-                        TransitServiceDay.feed_id == feed.id,
-                        TransitServiceDay.date == feed_day,
-                    )
-                ),
-                TransitStopTime.departure.between(int(lo_s), int(hi_s)),
-                TransitStopTime.arrival <= int(hi_s),
-            )
-            .order_by(TransitStopTime.trip_id, TransitStopTime.stop_sequence)
-        ).all()
+            .all()
+        )
+        # A frequency-based vehicle may come up to a headway later than planned.
+        headways = dict(
+            db.session.execute(
+                sa.select(TransitTrip.id, TransitTrip.headway_secs).where(
+                    TransitTrip.feed_id == feed.id,
+                    TransitTrip.headway_secs.is_not(None),
+                    TransitTrip.service_id.in_(runs),
+                )
+            ).all()
+        )
         base = _epoch(origin)
-        previous = None
+        add = self.connections.append
         found = False
-        for row in rows:
-            if previous is not None and previous.trip_id == row.trip_id:
-                # A frequency-based vehicle may come up to a headway later than planned.
-                late = row.headway_secs or 0
-                trip = (row.trip_id, service_day)
+        last_trip = last_seq = last_stop = last_dep = last_pickup = None
+        for trip_id, seq, stop, arrival, departure, pickup, drop_off in rows:
+            if trip_id == last_trip:
+                late = headways.get(trip_id, 0)
+                trip = (trip_id, service_day)
                 if late:
                     self.headways[trip] = late
-                self.connections.append(
+                add(
                     (
-                        base + previous.departure,
-                        base + row.arrival + late,
-                        previous.stop_id,
-                        row.stop_id,
+                        base + last_dep,
+                        base + arrival + late,
+                        last_stop,
+                        stop,
                         trip,
-                        previous.stop_sequence,
-                        previous.pickup_type != NO_SERVICE,
-                        row.drop_off_type != NO_SERVICE,
+                        last_seq,
+                        last_pickup != NO_SERVICE,
+                        drop_off != NO_SERVICE,
                     )
                 )
                 found = True
-            previous = row
+            last_trip, last_seq, last_stop, last_dep, last_pickup = (
+                trip_id,
+                seq,
+                stop,
+                departure,
+                pickup,
+            )
         self.estimated = self.estimated or (estimated and found)
 
 

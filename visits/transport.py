@@ -35,7 +35,6 @@ GOOD_NUMBER_OF_OPTIONS = 3
 # What families are shown: a bus up to 3 hours before the start, a way home within 4 hours.
 FAMILY_EARLIEST_MINUTES = 180
 FAMILY_WAY_HOME_MINUTES = 240
-DAY_SECONDS = 24 * 3600
 
 
 class Mode(enum.StrEnum):
@@ -226,42 +225,67 @@ class CallCache:
         return self.stops[prison_id]
 
 
-def calls_on_feed_day(feed_id: int, feed_day: date, stop_pks: list[int], late_only: bool):
-    query = (
-        sa.select(
-            TransitStopTime.stop_id,
-            TransitStopTime.trip_id,
-            TransitStopTime.arrival,
-            TransitStopTime.departure,
-            TransitStopTime.pickup_type,
-            TransitStopTime.drop_off_type,
-            TransitTrip.headsign,
-            TransitTrip.headway_secs,
-            TransitRoute.short_name,
-            TransitRoute.long_name,
-            TransitRoute.route_type,
-        )
+def _call_columns():
+    return (
+        TransitStopTime.stop_id,
+        TransitStopTime.trip_id,
+        TransitStopTime.arrival,
+        TransitStopTime.departure,
+        TransitTrip.headsign,
+        TransitTrip.headway_secs,
+        TransitRoute.short_name,
+        TransitRoute.long_name,
+        TransitRoute.route_type,
+    )
+
+
+def calls_on_feed_day(
+    feed_id: int, feed_day: date, stop_pks: list[int], arriving, leaving
+) -> tuple[list, list]:
+    """Calls setting down at the stops with arrival times in `arriving`, and calls picking up
+    with departure times in `leaving` (seconds of the feed day), through the stop index."""
+    runs = sa.select(TransitServiceDay.service_id).where(
+        TransitServiceDay.feed_id == feed_id, TransitServiceDay.date == feed_day
+    )
+    base = (
+        sa.select(*_call_columns())
         .join(TransitTrip, TransitTrip.id == TransitStopTime.trip_id)
         .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
-        .where(
-            TransitStopTime.stop_id.in_(stop_pks),
-            TransitStopTime.service_id.in_(
-                sa.select(TransitServiceDay.service_id).where(
-                    TransitServiceDay.feed_id == feed_id, TransitServiceDay.date == feed_day
-                )
-            ),
-        )
+        .where(TransitStopTime.stop_id.in_(stop_pks), TransitStopTime.service_id.in_(runs))
     )
-    if late_only:
-        # From the day before, only calls after midnight can fall on the day asked for.
-        query = query.where(TransitStopTime.departure >= DAY_SECONDS - 4 * 3600)
-    return db.session.execute(query).all()
+    arrivals = db.session.execute(
+        base.where(
+            TransitStopTime.arrival.between(*arriving),
+            TransitStopTime.drop_off_type != NO_SERVICE,
+        )
+    ).all()
+    departures = db.session.execute(
+        base.where(
+            # A bus waits at a stop for minutes, not hours: this keeps to the stop index.
+            TransitStopTime.arrival.between(leaving[0] - 7200, leaving[1]),
+            TransitStopTime.departure.between(*leaving),
+            TransitStopTime.pickup_type != NO_SERVICE,
+        )
+    ).all()
+    return arrivals, departures
 
 
-def prison_day(prison: Prison, day: date, cache: CallCache | None = None) -> PrisonDay:
-    """Every call at the prison's enabled stops on `day` (local), in time order."""
+def _local_day(day: date) -> tuple[datetime, datetime]:
+    return _moment(day, time(0)), _moment(day + timedelta(days=1), time(0)) - timedelta(seconds=1)
+
+
+def prison_day(
+    prison: Prison,
+    day: date,
+    cache: CallCache | None = None,
+    arriving: tuple[datetime, datetime] | None = None,
+    leaving: tuple[datetime, datetime] | None = None,
+) -> PrisonDay:
+    """The calls at the prison's enabled stops on `day` (local), in time order: arrivals
+    between the moments `arriving`, departures between `leaving`, or all day."""
     cache = cache or CallCache()
     stops = cache.linked(prison.id)
+    arriving, leaving = arriving or _local_day(day), leaving or _local_day(day)
     result = PrisonDay(day=day, linked=bool(stops))
     by_feed: dict[int, list[LinkedStop]] = {}
     for stop in stops:
@@ -275,31 +299,36 @@ def prison_day(prison: Prison, day: date, cache: CallCache | None = None) -> Pri
             if resolved is None:
                 continue
             feed_day, estimated = resolved
-            key = (feed_id, feed_day, tuple(stop_by_pk), service_day < day)
+            origin = service_origin(service_day, zone)
+
+            def seconds(window, origin=origin):
+                return tuple(int((m - origin).total_seconds()) for m in window)
+
+            key = (feed_id, feed_day, tuple(stop_by_pk), seconds(arriving), seconds(leaving))
             if key not in cache.rows:
                 cache.rows[key] = calls_on_feed_day(
-                    feed_id, feed_day, list(stop_by_pk), service_day < day
+                    feed_id, feed_day, list(stop_by_pk), seconds(arriving), seconds(leaving)
                 )
-            origin = service_origin(service_day, zone)
-            for row in cache.rows[key]:
-                stop = stop_by_pk[row.stop_id]
-                every = row.headway_secs // 60 if row.headway_secs else None
-                common = {
-                    "trip": (row.trip_id, service_day),
-                    "stop_name": stop.name,
-                    "walk_minutes": stop.walk_minutes,
-                    "mode": mode_of(row.route_type),
-                    "route": row.short_name or row.long_name,
-                    "headsign": row.headsign,
-                    "every_minutes": every,
-                    "estimated": estimated,
-                }
-                arrival = origin + timedelta(seconds=row.arrival)
-                departure = origin + timedelta(seconds=row.departure)
-                if row.drop_off_type != NO_SERVICE and arrival.astimezone(LONDON).date() == day:
-                    result.arrivals.append(StopCall(at=arrival, **common))
-                if row.pickup_type != NO_SERVICE and departure.astimezone(LONDON).date() == day:
-                    result.departures.append(StopCall(at=departure, **common))
+            arrivals, departures = cache.rows[key]
+            for rows, kind, calls in (
+                (arrivals, "arrival", result.arrivals),
+                (departures, "departure", result.departures),
+            ):
+                for row in rows:
+                    stop = stop_by_pk[row.stop_id]
+                    calls.append(
+                        StopCall(
+                            at=origin + timedelta(seconds=getattr(row, kind)),
+                            trip=(row.trip_id, service_day),
+                            stop_name=stop.name,
+                            walk_minutes=stop.walk_minutes,
+                            mode=mode_of(row.route_type),
+                            route=row.short_name or row.long_name,
+                            headsign=row.headsign,
+                            every_minutes=row.headway_secs // 60 if row.headway_secs else None,
+                            estimated=estimated,
+                        )
+                    )
     result.arrivals.sort(key=lambda c: (c.at, c.walk_minutes))
     result.departures.sort(key=lambda c: (c.at, c.walk_minutes))
     return result
@@ -377,7 +406,7 @@ def fit_from_day(
 def session_fit(
     prison: Prison, day: date, start: time, end: time, cache: CallCache | None = None
 ) -> SessionFit:
-    calls = prison_day(prison, day, cache)
+    calls = prison_day(prison, day, cache)  # all day: for one session, from a command
     return fit_from_day(
         calls, prison, transport_settings(prison), _moment(day, start), _moment(day, end)
     )
@@ -398,9 +427,21 @@ def fits_for_sessions(
     if not cache.linked(prison.id):
         return {}
     fits = {}
+    longest_walk = timedelta(minutes=max(s.walk_minutes for s in cache.linked(prison.id)))
+    earliest = timedelta(minutes=widen.get("earliest_minutes", settings.earliest_arrival_minutes))
+    way_home = timedelta(minutes=widen.get("way_home_minutes", settings.way_home_minutes))
     for session in sessions:
         if session.date not in days:
-            days[session.date] = prison_day(prison, session.date, cache)
+            same_day = [s for s in sessions if s.date == session.date]
+            starts = [_moment(s.date, s.start_time) for s in same_day]
+            ends = [_moment(s.date, s.end_time) for s in same_day]
+            days[session.date] = prison_day(
+                prison,
+                session.date,
+                cache,
+                arriving=(min(starts) - earliest - longest_walk, max(starts)),
+                leaving=(min(ends), max(ends) + way_home + longest_walk),
+            )
         fits[session.id] = fit_from_day(
             days[session.date],
             prison,

@@ -1,6 +1,6 @@
 """Importing GTFS timetables: real feeds, and hand-made feeds for each edge case."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app import db
 from tests.conftest import count
 from tests.visits.gtfs_feeds import NEWPORT, PRISON_LAT, PRISON_LON, REAL_FEEDS, write_feed
-from timeutil import LONDON
+from timeutil import LONDON, local_today
 from visits.timetables import FeedError, import_feed, parse_time
 from visits.transport import prison_day, service_date_for, service_origin
 from visits.transport_models import (
@@ -489,3 +489,62 @@ def test_a_prison_with_no_stops_nearby_has_none_linked(ctx, tmp_path, make_priso
 
     assert count(PrisonStop, PrisonStop.prison_id == far_away.id) == 0
     assert not prison_day(far_away, date(2026, 6, 3)).linked
+
+
+def test_the_visits_team_is_told_which_sessions_buses_miss_and_which_feeds_are_old(
+    app, ctx, tmp_path, prison, make_session
+):
+    old = """
+        service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+        ALL,1,1,1,1,1,1,1,20230605,20240301
+    """
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(
+            args=["timetables", "import", str(write_feed(tmp_path / "valley", calendar=old))]
+        ).exit_code
+        == 0
+    )
+    soon = local_today() + timedelta(days=3)
+    make_session(prison, on=soon, start=time(14, 0))
+    make_session(prison, on=soon, start=time(9, 0))
+
+    status = runner.invoke(args=["timetables", "status"]).output
+    check = runner.invoke(args=["timetables", "check", "--prison", prison.slug]).output
+
+    assert (
+        "Needs refreshing: times after 2024-03-01 are estimated from the week of 2024-02-19"
+        in status
+    )
+    lines = [line for line in check.splitlines() if line.startswith("  ")]
+    assert len(lines) == 2
+    nine, two = sorted(lines, key=lambda line: "14:00" in line)
+    assert "09:00: 0 arrivals" in nine and "NOT REACHABLE BY PUBLIC TRANSPORT" in nine
+    assert "14:00: 0 arrivals" in two  # 13:32 + 1 minute is after the 13:30 check-in
+    assert "(estimated)" in two
+
+
+def test_staff_settings_for_walking_change_the_stops_found(app, ctx, tmp_path, prison):
+    imported(write_feed(tmp_path / "valley"))
+    runner = app.test_cli_runner()
+
+    shorter = runner.invoke(
+        args=["timetables", "link-stops", "--prison", prison.slug, "--max-walk", "50"]
+    )
+    slower = runner.invoke(
+        args=[
+            "timetables",
+            "link-stops",
+            "--prison",
+            prison.slug,
+            "--max-walk",
+            "800",
+            "--walk-speed",
+            "40",
+        ]
+    )
+
+    assert "HMP Valley: 0 stops" in shorter.output  # the gate stop is 56 m away
+    assert "HMP Valley: 1 stops" in slower.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(PrisonStop.walk_minutes)) == 2  # 56 m at 40 m a minute
