@@ -263,6 +263,9 @@ def import_feed(
     feed.problem_count = report.problem_total
     feed.problems = "\n".join(report.problem_lines())
     db.session.flush()
+    for table in ("transit_stop_time", "transit_service_day", "transit_trip"):
+        # Fresh statistics, so the query planners know how big the new timetable is.
+        db.session.execute(sa.text(f"ANALYZE {table}"))
     for prison in db.session.scalars(sa.select(Prison)):
         report.counts["prison stops"] += link_prison_stops(prison, [feed])
     return report
@@ -306,9 +309,28 @@ def _feed_timezone(source: FeedSource, report: ImportReport) -> ZoneInfo:
 
 
 def _insert(model, rows: list[dict]) -> None:
-    if rows:
-        db.session.connection().execute(model.__table__.insert(), rows)
-        rows.clear()
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, model.__table__.name, rows)
+    else:
+        connection.execute(model.__table__.insert(), rows)
+    rows.clear()
+
+
+def _copy_rows(connection, table: str, rows: list[dict]) -> None:
+    """PostgreSQL's COPY, in the session's own transaction: several times faster than
+    INSERT for the hundreds of thousands of stop times of a big feed."""
+    from psycopg import sql
+
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def _import_stops(source, feed_id, report) -> dict[str, int]:

@@ -206,11 +206,9 @@ def linked_stops(prison_id: int) -> list[LinkedStop]:
 
 
 class CallCache:
-    """Calls already read in this request, by feed, feed day and stops: a month of
-    estimated days reads the same seven feed days."""
+    """Feeds and linked stops already read in this request."""
 
     def __init__(self):
-        self.rows: dict = {}
         self.feeds: dict[int, TransitFeed] = {}
         self.stops: dict[int, list[LinkedStop]] = {}
 
@@ -225,33 +223,33 @@ class CallCache:
         return self.stops[prison_id]
 
 
-def _call_columns():
-    return (
-        TransitStopTime.stop_id,
-        TransitStopTime.trip_id,
-        TransitStopTime.arrival,
-        TransitStopTime.departure,
-        TransitTrip.headsign,
-        TransitTrip.headway_secs,
-        TransitRoute.short_name,
-        TransitRoute.long_name,
-        TransitRoute.route_type,
-    )
+Window = tuple[datetime, datetime]  # from, to (UTC)
 
 
-def calls_on_feed_day(
-    feed_id: int, feed_day: date, stop_pks: list[int], arriving, leaving
-) -> tuple[list, list]:
-    """Calls setting down at the stops with arrival times in `arriving`, and calls picking up
-    with departure times in `leaving` (seconds of the feed day), through the stop index."""
-    runs = sa.select(TransitServiceDay.service_id).where(
-        TransitServiceDay.feed_id == feed_id, TransitServiceDay.date == feed_day
-    )
+def _calls(feed_id: int, stop_pks, services, arriving, leaving) -> tuple[list, list]:
+    """Calls at the stops by any of `services`: setting down with arrival times in
+    `arriving`, picking up with departure times in `leaving` (seconds of a service day)."""
     base = (
-        sa.select(*_call_columns())
+        sa.select(
+            TransitStopTime.stop_id,
+            TransitStopTime.trip_id,
+            TransitStopTime.service_id,
+            TransitStopTime.arrival,
+            TransitStopTime.departure,
+            TransitTrip.headsign,
+            TransitTrip.headway_secs,
+            TransitRoute.short_name,
+            TransitRoute.long_name,
+            TransitRoute.route_type,
+        )
         .join(TransitTrip, TransitTrip.id == TransitStopTime.trip_id)
         .join(TransitRoute, TransitRoute.id == TransitTrip.route_id)
-        .where(TransitStopTime.stop_id.in_(stop_pks), TransitStopTime.service_id.in_(runs))
+        .where(
+            TransitStopTime.stop_id.in_(stop_pks),
+            # "+ 0" keeps both databases off the (service, departure) index, which would
+            # read every call of the day's services: the (stop, arrival) index reads few.
+            (TransitStopTime.service_id + 0).in_(services),
+        )
     )
     arrivals = db.session.execute(
         base.where(
@@ -270,23 +268,38 @@ def calls_on_feed_day(
     return arrivals, departures
 
 
-def _local_day(day: date) -> tuple[datetime, datetime]:
+def _by_service(rows, kind: str, stop_by_pk) -> dict[int, list]:
+    """(seconds, trip, what a StopCall says) for each call, by service: each row is
+    described once however many days it runs on."""
+    found: dict[int, list] = {}
+    for row in rows:
+        stop = stop_by_pk[row.stop_id]
+        details = {
+            "stop_name": stop.name,
+            "walk_minutes": stop.walk_minutes,
+            "mode": mode_of(row.route_type),
+            "route": row.short_name or row.long_name,
+            "headsign": row.headsign,
+            "every_minutes": row.headway_secs // 60 if row.headway_secs else None,
+        }
+        found.setdefault(row.service_id, []).append((getattr(row, kind), row.trip_id, details))
+    return found
+
+
+def _local_day(day: date) -> Window:
     return _moment(day, time(0)), _moment(day + timedelta(days=1), time(0)) - timedelta(seconds=1)
 
 
-def prison_day(
-    prison: Prison,
-    day: date,
-    cache: CallCache | None = None,
-    arriving: tuple[datetime, datetime] | None = None,
-    leaving: tuple[datetime, datetime] | None = None,
-) -> PrisonDay:
-    """The calls at the prison's enabled stops on `day` (local), in time order: arrivals
-    between the moments `arriving`, departures between `leaving`, or all day."""
+def prison_days(
+    prison: Prison, windows: dict[date, tuple[Window, Window]], cache: CallCache | None = None
+) -> dict[date, "PrisonDay"]:
+    """For each day (local), the calls at the prison's enabled stops: arrivals within the
+    day's first window, departures within its second, in time order. However many days are
+    asked for, each feed is read with four indexed queries: calls by the days' services
+    and, for journeys past midnight, by the services of the days before."""
     cache = cache or CallCache()
     stops = cache.linked(prison.id)
-    arriving, leaving = arriving or _local_day(day), leaving or _local_day(day)
-    result = PrisonDay(day=day, linked=bool(stops))
+    result = {day: PrisonDay(day=day, linked=bool(stops)) for day in windows}
     by_feed: dict[int, list[LinkedStop]] = {}
     for stop in stops:
         by_feed.setdefault(stop.feed_id, []).append(stop)
@@ -294,44 +307,68 @@ def prison_day(
         feed = cache.feed(feed_id)
         zone = ZoneInfo(feed.timezone)
         stop_by_pk = {s.pk: s for s in feed_stops}
-        for service_day in (day - timedelta(days=1), day):
-            resolved = service_date_for(feed, service_day)
-            if resolved is None:
-                continue
-            feed_day, estimated = resolved
-            origin = service_origin(service_day, zone)
-
-            def seconds(window, origin=origin):
-                return tuple(int((m - origin).total_seconds()) for m in window)
-
-            key = (feed_id, feed_day, tuple(stop_by_pk), seconds(arriving), seconds(leaving))
-            if key not in cache.rows:
-                cache.rows[key] = calls_on_feed_day(
-                    feed_id, feed_day, list(stop_by_pk), seconds(arriving), seconds(leaving)
+        for days_before in (1, 0):
+            wanted = []  # (day, service day, feed day, estimated, origin, arrivals, departures)
+            for day, (arriving, leaving) in windows.items():
+                service_day = day - timedelta(days=days_before)
+                resolved = service_date_for(feed, service_day)
+                if resolved is None:
+                    continue
+                origin = service_origin(service_day, zone)
+                arr, dep = (
+                    tuple(int((m - origin).total_seconds()) for m in window)
+                    for window in (arriving, leaving)
                 )
-            arrivals, departures = cache.rows[key]
-            for rows, kind, calls in (
-                (arrivals, "arrival", result.arrivals),
-                (departures, "departure", result.departures),
+                wanted.append((day, service_day, *resolved, origin, arr, dep))
+            if not wanted:
+                continue
+            feed_days = {w[2] for w in wanted}
+            runs: dict[date, set[int]] = {d: set() for d in feed_days}
+            for service_id, feed_day in db.session.execute(
+                sa.select(TransitServiceDay.service_id, TransitServiceDay.date).where(
+                    TransitServiceDay.feed_id == feed_id, TransitServiceDay.date.in_(feed_days)
+                )
             ):
-                for row in rows:
-                    stop = stop_by_pk[row.stop_id]
-                    calls.append(
-                        StopCall(
-                            at=origin + timedelta(seconds=getattr(row, kind)),
-                            trip=(row.trip_id, service_day),
-                            stop_name=stop.name,
-                            walk_minutes=stop.walk_minutes,
-                            mode=mode_of(row.route_type),
-                            route=row.short_name or row.long_name,
-                            headsign=row.headsign,
-                            every_minutes=row.headway_secs // 60 if row.headway_secs else None,
-                            estimated=estimated,
-                        )
-                    )
-    result.arrivals.sort(key=lambda c: (c.at, c.walk_minutes))
-    result.departures.sort(key=lambda c: (c.at, c.walk_minutes))
+                runs[feed_day].add(service_id)
+            services = set().union(*runs.values())
+            if not services:
+                continue
+            arrivals, departures = _calls(
+                feed_id,
+                list(stop_by_pk),
+                sorted(services),
+                (min(w[5][0] for w in wanted), max(w[5][1] for w in wanted)),
+                (min(w[6][0] for w in wanted), max(w[6][1] for w in wanted)),
+            )
+            described = {
+                kind: _by_service(rows, kind, stop_by_pk)
+                for kind, rows in (("arrival", arrivals), ("departure", departures))
+            }
+            for day, service_day, feed_day, estimated, origin, arr, dep in wanted:
+                for kind, window, calls in (
+                    ("arrival", arr, result[day].arrivals),
+                    ("departure", dep, result[day].departures),
+                ):
+                    for service_id in runs[feed_day]:
+                        for seconds, trip_id, details in described[kind].get(service_id, ()):
+                            if window[0] <= seconds <= window[1]:
+                                calls.append(
+                                    StopCall(
+                                        at=origin + timedelta(seconds=seconds),
+                                        trip=(trip_id, service_day),
+                                        estimated=estimated,
+                                        **details,
+                                    )
+                                )
+    for found in result.values():
+        found.arrivals.sort(key=lambda c: (c.at, c.walk_minutes))
+        found.departures.sort(key=lambda c: (c.at, c.walk_minutes))
     return result
+
+
+def prison_day(prison: Prison, day: date, cache: CallCache | None = None) -> "PrisonDay":
+    """Every call at the prison's enabled stops on `day` (local), in time order."""
+    return prison_days(prison, {day: (_local_day(day), _local_day(day))}, cache)[day]
 
 
 # How sessions fit the timetable ---------------------------------------------------------
@@ -417,7 +454,7 @@ def fits_for_sessions(
 ) -> dict[int, SessionFit]:
     """How each session fits. For families, an early bus or a later way home is still worth
     showing: the prison's windows (for the visits team's score) are widened."""
-    cache, days, settings = CallCache(), {}, transport_settings(prison)
+    cache, settings = CallCache(), transport_settings(prison)
     widen = {}
     if for_family:
         widen = {
@@ -430,18 +467,16 @@ def fits_for_sessions(
     longest_walk = timedelta(minutes=max(s.walk_minutes for s in cache.linked(prison.id)))
     earliest = timedelta(minutes=widen.get("earliest_minutes", settings.earliest_arrival_minutes))
     way_home = timedelta(minutes=widen.get("way_home_minutes", settings.way_home_minutes))
+    windows = {}
+    for day in {s.date for s in sessions}:
+        starts = [_moment(day, s.start_time) for s in sessions if s.date == day]
+        ends = [_moment(day, s.end_time) for s in sessions if s.date == day]
+        windows[day] = (
+            (min(starts) - earliest - longest_walk, max(starts)),
+            (min(ends), max(ends) + way_home + longest_walk),
+        )
+    days = prison_days(prison, windows, cache)
     for session in sessions:
-        if session.date not in days:
-            same_day = [s for s in sessions if s.date == session.date]
-            starts = [_moment(s.date, s.start_time) for s in same_day]
-            ends = [_moment(s.date, s.end_time) for s in same_day]
-            days[session.date] = prison_day(
-                prison,
-                session.date,
-                cache,
-                arriving=(min(starts) - earliest - longest_walk, max(starts)),
-                leaving=(min(ends), max(ends) + way_home + longest_walk),
-            )
         fits[session.id] = fit_from_day(
             days[session.date],
             prison,
