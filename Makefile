@@ -50,5 +50,6 @@ test: debian-test-packages install-test lint
 # After changing user-facing text: refresh the catalogue template and every language's catalogue.
 messages:
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-	  -o translations/messages.pot app.py errors.py govuk_forms.py i18n.py visits centres assisted_visits templates
+	  --ignore-dirs ".* ._ node_modules tests benchmarks migrations instance static build" \
+	  -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
