@@ -104,6 +104,7 @@ def create_app(config_overrides=None):
 
     from assisted_visits.routes import bp as assisted_visits_bp
     from centres.routes import bp as centres_bp
+    from centres.staff_routes import bp as centre_staff_bp
     from staff import access as staff_access
     from staff.routes import bp as staff_bp
     from visits.routes import bp as visits_bp
@@ -114,6 +115,7 @@ def create_app(config_overrides=None):
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(centre_staff_bp)
     staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")
