@@ -55,7 +55,8 @@ def require_same_prison(prison_id: int) -> None:
 
 
 def sign_out_idle_staff():
-    if not current_user.is_authenticated:
+    # Families never sign in: do not load a user (or touch the session) for them.
+    if "_user_id" not in session or not current_user.is_authenticated:
         return None
     now = utcnow()
     last_seen = session.get("staff_last_seen")

@@ -51,7 +51,9 @@ def test_production_settings_use_https_and_secure_cookies(database_url):
 
     assert plain.status_code == 302
     assert plain.headers["Location"].startswith("https://")
-    cookie = secure_response.headers["Set-Cookie"]
+    (cookie,) = [
+        c for c in secure_response.headers.getlist("Set-Cookie") if c.startswith("session=")
+    ]
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
