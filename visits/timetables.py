@@ -3,9 +3,9 @@
 Files are read row by row with the csv module and written in batches, so memory grows
 with the number of stops and trips, never with stop_times.txt. Problems that lose a row
 (or a trip) are counted and reported with examples; problems that make the feed unusable
-(a missing file, no timezone) raise FeedError before anything is written. A re-import
-replaces the feed's rows in the caller's transaction: commit once, or roll back and the
-old timetable stays.
+(a missing file or column, no timezone) raise FeedError. A re-import replaces the feed's
+rows in the caller's transaction: the caller commits once, or rolls back (as the import
+command does on FeedError) and the old timetable stays whole.
 """
 
 import csv
@@ -17,7 +17,7 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -334,7 +334,7 @@ def _copy_rows(connection, table: str, rows: list[dict]) -> None:
 
 
 def _import_stops(source, feed_id, report) -> dict[str, int]:
-    batch, seen = [], set()
+    batch, seen, stations = [], set(), 0
     for number, row in source.records("stops.txt", report):
         stop_id = row.get("stop_id", "")
         where = f"stops.txt line {number}"
@@ -342,7 +342,7 @@ def _import_stops(source, feed_id, report) -> dict[str, int]:
             report.problem("stop without stop_id", where)
             continue
         if row.get("location_type", "") not in ("", "0"):
-            report.counts["stations and entrances left out"] += 1
+            stations += 1
             continue
         if stop_id in seen:
             report.problem("duplicate stop_id", where, stop_id)
@@ -371,6 +371,8 @@ def _import_stops(source, feed_id, report) -> dict[str, int]:
             _insert(TransitStop, batch)
     _insert(TransitStop, batch)
     report.counts["stops"] = len(seen)
+    if stations:
+        report.notes.append(f"{stations} stations, entrances and other places left out")
     return dict(
         db.session.execute(
             sa.select(TransitStop.stop_id, TransitStop.id).where(TransitStop.feed_id == feed_id)
@@ -1083,3 +1085,34 @@ def check_command(slug):
                 f"{len(fit.arrivals)} arrivals, {len(fit.departures)} ways home, "
                 f"score {fit.score}{estimate}{flag}"
             )
+
+
+@timetables_cli.command("suggest")
+@click.option("--prison", "slug", required=True, help="The prison (by slug).")
+@with_appcontext
+def suggest_command(slug):
+    """Start times for each weekly session that more buses and trains fit, on its next day."""
+    from timeutil import local_today
+    from visits.models import SessionTemplate
+    from visits.transport import suggest_start_times
+
+    prison = db.session.scalar(sa.select(Prison).where(Prison.slug == slug))
+    if prison is None:
+        raise click.UsageError(f"No prison {slug!r}")
+    templates = db.session.scalars(
+        sa.select(SessionTemplate)
+        .where(SessionTemplate.prison_id == prison.id)
+        .order_by(SessionTemplate.weekday, SessionTemplate.start_time)
+    )
+    first = prison.booking_window(local_today())[0]
+    for template in templates:
+        day = first + timedelta(days=(template.weekday - first.weekday()) % 7)
+        length = datetime.combine(day, template.end_time) - datetime.combine(
+            day, template.start_time
+        )
+        suggestions = suggest_start_times(prison, day, length, current=template.start_time)
+        ideas = "; ".join(
+            f"{s.start:%H:%M} ({s.arrivals} arrivals, {s.departures} ways home, score {s.score})"
+            for s in suggestions
+        )
+        click.echo(f"{day:%A} {template.start_time:%H:%M}: {ideas or 'no stops linked'}")

@@ -128,7 +128,7 @@ def test_a_zip_file_imports_like_a_folder(ctx, tmp_path, prison):
 
     assert report.feed_name == "valley"
     assert report.counts["stops"] == 4  # the station (location_type 1) is left out
-    assert report.counts["stations and entrances left out"] == 1
+    assert report.notes == ["1 stations, entrances and other places left out"]
     assert count(TransitStopTime) == 4
     link = db.session.scalar(sa.select(PrisonStop))
     assert (link.stop_id, link.walk_minutes) == ("GATE", 1)
@@ -548,3 +548,20 @@ def test_staff_settings_for_walking_change_the_stops_found(app, ctx, tmp_path, p
     assert "HMP Valley: 1 stops" in slower.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(PrisonStop.walk_minutes)) == 2  # 56 m at 40 m a minute
+
+
+def test_the_visits_team_gets_start_times_that_catch_the_bus(
+    app, ctx, tmp_path, prison, make_template
+):
+    imported(write_feed(tmp_path / "valley"))
+    make_template(prison, weekday=2, start=time(9, 0), end_time=time(10, 0))
+
+    result = app.test_cli_runner().invoke(args=["timetables", "suggest", "--prison", prison.slug])
+
+    # At the gate 13:33, 30 minutes before the start; out by 16:11 for the 16:12 bus home.
+    line, ideas = result.output.strip().split(": ", 1)
+    assert line == "Wednesday 09:00"
+    assert ideas.split("; ")[:2] == [
+        "14:15 (1 arrivals, 1 ways home, score 33)",
+        "14:30 (1 arrivals, 1 ways home, score 33)",
+    ]
