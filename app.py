@@ -107,6 +107,7 @@ def create_app(config_overrides=None):
     from centres.staff_routes import bp as centre_staff_bp
     from staff import access as staff_access
     from staff.routes import bp as staff_bp
+    from visits import on_behalf_routes, register_routes
     from visits.routes import bp as visits_bp
     from visits.transport_routes import bp as transport_bp
 
@@ -116,6 +117,8 @@ def create_app(config_overrides=None):
     app.register_blueprint(assisted_visits_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(centre_staff_bp)
+    app.register_blueprint(register_routes.bp)
+    app.register_blueprint(on_behalf_routes.bp)
     staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")

@@ -276,3 +276,45 @@ def sign_in(app):
         return client
 
     return sign_in_as
+
+
+@pytest.fixture
+def make_prisoner(ctx):
+    """A prisoner on a prison's register; the family fixtures book for A1234BC."""
+    from visits.models import Prisoner, PrisonerCategory
+
+    def make(prison, prison_number="A1234BC", category=PrisonerCategory.CONVICTED, **overrides):
+        fields = {
+            "first_name": "Tom",
+            "last_name": "Jones",
+            "date_of_birth": date(1980, 2, 1),
+            **overrides,
+        }
+        prisoner = Prisoner(
+            prison_id=prison.id, prison_number=prison_number, category=category, **fields
+        )
+        db.session.add(prisoner)
+        db.session.commit()
+        return prisoner
+
+    return make
+
+
+@pytest.fixture
+def make_restriction(ctx):
+    """A restriction at a prison, starting today unless told otherwise."""
+    from visits.models import Restriction
+
+    def make(prison, kind, **fields):
+        restriction = Restriction(
+            prison_id=prison.id,
+            kind=kind,
+            starts_on=fields.pop("starts_on", local_today()),
+            reason=fields.pop("reason", "Test reason"),
+            **fields,
+        )
+        db.session.add(restriction)
+        db.session.commit()
+        return restriction
+
+    return make

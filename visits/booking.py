@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from visits import rules
+from visits import register, restrictions, rules
 from visits.models import (
     CancelReason,
     Prison,
@@ -161,9 +161,11 @@ def hold_place(
     if visit is not None and visit.is_active():
         return visit  # already confirmed: a resubmitted page changes nothing
     birth_dates = [v.date_of_birth for v in visitors]
-    _check_fits(
-        prison, session, TableType.OPEN, birth_dates, today, now, visit.id if visit else None
+    visit_id = visit.id if visit else None
+    table_type = restrictions.table_for(
+        prison, session, prisoner.prison_number, visitors, now, visit_id
     )
+    _check_fits(prison, session, table_type, birth_dates, today, now, visit_id)
     until = now + timedelta(minutes=prison.hold_minutes)
     if visit is None:
         visit = Visit(
@@ -180,7 +182,7 @@ def hold_place(
     else:
         visit.hold(until, actor="family")
     visit.session = session
-    visit.table_type = TableType.OPEN
+    visit.table_type = table_type
     _apply_details(visit, prisoner, visitors, contact)
     db.session.flush()
     return visit
@@ -196,6 +198,7 @@ def _apply_details(
     visit.prisoner_last_name = prisoner.last_name
     visit.prisoner_date_of_birth = prisoner.date_of_birth
     visit.prisoner_number = prisoner.prison_number
+    visit.prisoner_id = register.prisoner_id_for(visit.prison.id, prisoner.prison_number)
     visit.mobile = contact.mobile
     visit.email = contact.email
     visit.language = contact.language
@@ -219,8 +222,11 @@ def confirm_booking(
     needs_details: str,
     today: date,
     now: datetime,
+    allowance_override: str = "",
 ) -> Visit:
-    """Book (or request) the held visit with the journey's latest answers; safe to repeat."""
+    """Book (or request) the held visit with the journey's latest answers; safe to repeat.
+
+    allowance_override: a staff member's reason for booking beyond the visit allowance."""
     visit = visit_for_journey(journey_token)
     if visit is None:
         raise BookingError(_l("Choose a time for your visit."))
@@ -231,13 +237,20 @@ def confirm_booking(
     # Answers may have changed since the hold, and the hold may have run out:
     # check again, counting every place but this visit's own.
     birth_dates = [v.date_of_birth for v in visitors]
+    visit.table_type = restrictions.table_for(
+        prison, session, prisoner.prison_number, visitors, now, visit.id
+    )
     _check_fits(prison, session, visit.table_type, birth_dates, today, now, visit.id)
     if visit.status is VisitStatus.EXPIRED:
         visit.hold(now + timedelta(minutes=prison.hold_minutes), actor="family")
     _apply_details(visit, prisoner, visitors, contact)
     visit.needs = ",".join(needs)
     visit.needs_details = needs_details
-    visit.confirm(actor="family")
+    visit.allowance_override_reason = allowance_override
+    reasons = restrictions.review_reasons(
+        prison, prisoner.prison_number, visitors, session.date, visit.id, bool(allowance_override)
+    )
+    visit.confirm(actor="family", review_reasons=reasons)
     db.session.flush()
     return visit
 
@@ -281,6 +294,35 @@ def cancel_visit(
     visit.cancel(actor, reason, details)
 
 
+def _refuse_changes_needing_review(visit: Visit, visitors: list[VisitorDetails], on: date):
+    # A change that meets a restriction the booking did not (a banned visitor added, a day when
+    # a prisoner who must be kept apart has a visit) needs the prison; families are not told why.
+    overridden = bool(visit.allowance_override_reason)
+    now_reasons = restrictions.review_reasons(
+        visit.prison,
+        visit.prisoner_number,
+        [details_of(v) for v in visit.visitors],
+        visit.session.date,
+        visit.id,
+        overridden,
+    )
+    new_reasons = restrictions.review_reasons(
+        visit.prison,
+        visit.prisoner_number,
+        visitors,
+        on,
+        visit.id,
+        overridden and on == visit.session.date,
+    )
+    if set(new_reasons) - set(now_reasons):
+        raise BookingError(
+            _l(
+                "The prison needs to check this change, so it cannot be made online. "
+                "Contact the prison to change your visit."
+            )
+        )
+
+
 def change_visit_time(
     visit: Visit, session_id: int, today: date, now: datetime, now_local: datetime
 ) -> None:
@@ -290,6 +332,7 @@ def change_visit_time(
     session = _lock_session(visit.prison, session_id)
     birth_dates = [v.date_of_birth for v in visit.visitors]
     _check_fits(visit.prison, session, visit.table_type, birth_dates, today, now, visit.id)
+    _refuse_changes_needing_review(visit, [details_of(v) for v in visit.visitors], session.date)
     visit.session = session
     visit.record_change("family", note="time changed")
 
@@ -307,6 +350,7 @@ def change_visitors(
     (places,) = availability([session], now, visit.id)
     if places.people_left is not None and places.people_left < len(visitors):
         raise BookingError(_l("There is not enough room in this session for that many visitors."))
+    _refuse_changes_needing_review(visit, visitors, session.date)
     visit.visitors = _visitor_rows(visitors)
     visit.record_change("family", note="visitors changed")
 

@@ -102,6 +102,12 @@ class Prison(db.Model):
     hold_minutes: Mapped[int] = mapped_column(default=10)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     arrive_minutes_before: Mapped[int] = mapped_column(default=30)
+    # Visit allowance for prisoners on the register (unverified against the Prison Rules, so
+    # per prison): convicted prisoners so many visits in any run of so many days, remand
+    # prisoners so many visits in a calendar week.
+    convicted_visits: Mapped[int] = mapped_column(default=1)
+    convicted_period_days: Mapped[int] = mapped_column(default=14)
+    remand_visits_per_week: Mapped[int] = mapped_column(default=3)
 
     templates: Mapped[list["SessionTemplate"]] = relationship(back_populates="prison")
 
@@ -194,6 +200,50 @@ class Prisoner(db.Model):
     category: Mapped[PrisonerCategory] = mapped_column(enum_column(PrisonerCategory))
 
 
+class RestrictionKind(enum.StrEnum):
+    VISITOR_BAN = "visitor_ban"
+    CLOSED_VISITS = "closed_visits"
+    CHILD_CONTACT = "child_contact"
+    NON_ASSOCIATION = "non_association"
+
+    @property
+    def label(self):
+        return RESTRICTION_LABELS[self]
+
+
+RESTRICTION_LABELS = {
+    RestrictionKind.VISITOR_BAN: _l("Visitor ban"),
+    RestrictionKind.CLOSED_VISITS: _l("Closed visits only"),
+    RestrictionKind.CHILD_CONTACT: _l("No visitors under 18"),
+    RestrictionKind.NON_ASSOCIATION: _l("Non-association"),
+}
+
+
+class Restriction(db.Model):
+    """A ban, closed visits, no child contact or a non-association at one prison.
+
+    Sensitive: staff views are audited and families never see any of it. Prisoners are named
+    by prison number and visitors by name and date of birth, as the family types them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prison_id: Mapped[int] = mapped_column(sa.ForeignKey("prison.id"), index=True)
+    kind: Mapped[RestrictionKind] = mapped_column(enum_column(RestrictionKind))
+    prisoner_number: Mapped[str | None] = mapped_column(sa.String(7))
+    # The prisoner who must be kept apart from prisoner_number (non-association only).
+    other_prisoner_number: Mapped[str | None] = mapped_column(sa.String(7))
+    visitor_first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    visitor_last_name: Mapped[str | None] = mapped_column(sa.String(100))
+    visitor_date_of_birth: Mapped[date | None]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    end_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
 class VisitStatus(enum.StrEnum):
     HELD = "held"
     REQUESTED = "requested"
@@ -276,7 +326,8 @@ class Visit(db.Model):
     prisoner_first_name: Mapped[str] = mapped_column(sa.String(100))
     prisoner_last_name: Mapped[str] = mapped_column(sa.String(100))
     prisoner_date_of_birth: Mapped[date]
-    prisoner_number: Mapped[str] = mapped_column(sa.String(7))
+    # Indexed: the allowance and non-association checks find a prisoner's visits by it.
+    prisoner_number: Mapped[str] = mapped_column(sa.String(7), index=True)
 
     mobile: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(254))
@@ -284,6 +335,9 @@ class Visit(db.Model):
     needs: Mapped[str] = mapped_column(sa.String(200), default="")
     needs_details: Mapped[str] = mapped_column(sa.String(500), default="")
     channel: Mapped[str] = mapped_column(sa.String(20), default="online")
+    # Why the visit went to review (restriction kinds, "allowance"), for staff eyes only.
+    review_reasons: Mapped[str] = mapped_column(sa.String(200), default="")
+    allowance_override_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     cancel_reason: Mapped[CancelReason | None] = mapped_column(enum_column(CancelReason))
     cancel_details: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -324,10 +378,13 @@ class Visit(db.Model):
         self._move_to(VisitStatus.HELD, actor)
         self.hold_expires_at = until
 
-    def confirm(self, actor: str) -> None:
-        target = VisitStatus.REQUESTED if self.prison.requires_approval else VisitStatus.BOOKED
+    def confirm(self, actor: str, review_reasons: tuple[str, ...] = ()) -> None:
+        # A visit that meets a restriction waits for staff review, even where booking is instant.
+        needs_review = self.prison.requires_approval or bool(review_reasons)
+        target = VisitStatus.REQUESTED if needs_review else VisitStatus.BOOKED
         self._move_to(target, actor)
         self.hold_expires_at = None
+        self.review_reasons = ",".join(review_reasons)
 
     def expire(self) -> None:
         self._move_to(VisitStatus.EXPIRED, "system")
