@@ -30,5 +30,10 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in ("GET", "HEAD")
+        # Staff pages write an audit row even when only viewing, so they take the lock too.
+        read_only = (
+            has_request_context()
+            and request.method in ("GET", "HEAD")
+            and not request.path.startswith("/staff")
+        )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
