@@ -103,11 +103,16 @@ def create_app(config_overrides=None):
         database.configure_engine(db.engine)
 
     from assisted_visits.routes import bp as assisted_visits_bp
+    from centres.info_routes import bp as information_bp
+    from centres.pages import bp as pages_bp
     from centres.routes import bp as centres_bp
     from centres.staff_routes import bp as centre_staff_bp
     from staff import access as staff_access
     from staff.routes import bp as staff_bp
     from visits import on_behalf_routes, register_routes
+    from visits.feedback_routes import bp as feedback_bp
+    from visits.feedback_routes import staff_bp as feedback_staff_bp
+    from visits.first_visit_routes import bp as first_visits_bp
     from visits.routes import bp as visits_bp
     from visits.transport_routes import bp as transport_bp
 
@@ -119,6 +124,11 @@ def create_app(config_overrides=None):
     app.register_blueprint(centre_staff_bp)
     app.register_blueprint(register_routes.bp)
     app.register_blueprint(on_behalf_routes.bp)
+    app.register_blueprint(information_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(feedback_staff_bp)
+    app.register_blueprint(first_visits_bp)
     staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")

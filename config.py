@@ -1,5 +1,7 @@
 import os
-from datetime import timedelta
+from datetime import date, timedelta
+
+import languages
 
 
 class Defaults:
@@ -20,13 +22,30 @@ class Defaults:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
-    LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+    # Every language with a catalogue, named in its own language (languages.NAMES); families
+    # are offered English, Welsh and those listed in LANGUAGES_ENABLED, or, when that is None,
+    # those whose catalogue says "Checked by a fluent speaker: yes" (see languages.py).
+    # i18n.init_app narrows LANGUAGES to the languages switched on.
+    LANGUAGES = languages.NAMES
+    LANGUAGES_ENABLED: list[str] | None = None
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOOKUP_RATE_LIMIT = "10 per minute;30 per hour"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     STAFF_IDLE_MINUTES = 30
+    # Feedback and complaints: a family may send this many, and staff answer within these
+    # working days (weekends and bank holidays of the prison's nation are not working days).
+    FEEDBACK_RATE_LIMIT = "5 per minute;30 per hour"
+    FEEDBACK_REPLY_WORKING_DAYS = {"complaint": 10, "feedback": 20}
+    # Extra days off, such as a one-off bank holiday, as dates.
+    NON_WORKING_DAYS: tuple = ()
+    # A prisoner's first visit may be booked up to this many days after reception (72 hours),
+    # inside the prison's normal notice, but no sooner than this many days from today.
+    FIRST_VISIT_WITHIN_DAYS = 3
+    FIRST_VISIT_NOTICE_DAYS = 1
+    # Who runs this copy of the service, named in the privacy notice (env DATA_CONTROLLER).
+    DATA_CONTROLLER: str | None = None
 
     # Proxies in front of the app (a load balancer terminating HTTPS is 1).
     PROXY_FIX_HOPS = 0
@@ -43,9 +62,15 @@ def from_environment() -> dict:
             if url.startswith(prefix):
                 url = "postgresql+psycopg://" + url[len(prefix) :]
         settings["SQLALCHEMY_DATABASE_URI"] = url
-    for name in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL"):
+    for name in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL", "DATA_CONTROLLER"):
         if value := os.environ.get(name):
             settings[name] = value
+    if enabled := os.environ.get("LANGUAGES_ENABLED"):
+        settings["LANGUAGES_ENABLED"] = languages.parse_setting(enabled)
+    if days_off := os.environ.get("NON_WORKING_DAYS"):
+        settings["NON_WORKING_DAYS"] = tuple(
+            date.fromisoformat(day.strip()) for day in days_off.split(",") if day.strip()
+        )
     if hops := os.environ.get("PROXY_FIX_HOPS"):
         settings["PROXY_FIX_HOPS"] = int(hops)
     if os.environ.get("INSECURE_HTTP") == "1":

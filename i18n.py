@@ -2,7 +2,9 @@ from pathlib import Path
 
 from babel.dates import format_time
 from flask import current_app, has_request_context, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+
+import languages
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -40,6 +42,15 @@ def language_links():
 
 
 def init_app(app, babel):
+    # Catalogues are read from the source tree, where their "checked" mark is.
+    app.config["LANGUAGES"] = languages.enabled(
+        app.config["LANGUAGES"], app.config["LANGUAGES_ENABLED"], TRANSLATIONS
+    )
+    app.config["LANGUAGES_UNCHECKED"] = [
+        code
+        for code in app.config["LANGUAGES"]
+        if not languages.checked_by_fluent_speaker(TRANSLATIONS, code)
+    ]
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -47,10 +58,16 @@ def init_app(app, babel):
     )
     app.before_request(remember_language_choice)
     app.add_template_filter(clock, "clock")
+    app.add_template_filter(format_decimal, "number")
 
     @app.context_processor
     def language_context():
-        return {"current_lang": str(get_locale()), "language_links": language_links}
+        current = str(get_locale())
+        return {
+            "current_lang": current,
+            "text_direction": languages.direction(current),
+            "language_links": language_links,
+        }
 
 
 def clock(value) -> str:

@@ -228,3 +228,6 @@ class SupportGiven(db.Model):
     kind: Mapped[SupportKind] = mapped_column(enum_column(SupportKind))
 
     record: Mapped[SupportRecord] = relationship(back_populates="given")
+
+
+from centres import info_models  # noqa: E402, F401  (prison information for families)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from visits import register, restrictions, rules
+from visits import first_visits, register, restrictions, rules
 from visits.models import (
     CancelReason,
     Prison,
@@ -87,9 +87,10 @@ def _check_fits(
     today: date,
     now: datetime,
     excluding_visit_id: int | None,
+    extra_window: tuple[date, date] | None = None,
 ) -> None:
     first, last = prison.booking_window(today)
-    if not first <= session.date <= last:
+    if not first <= session.date <= last and not first_visits.covers(extra_window, session.date):
         raise BookingError(_l("That time can no longer be booked. Choose another time."))
     problems = rules.visitor_group_problems(limits_of(prison), birth_dates, session.date)
     if problems:
@@ -165,7 +166,8 @@ def hold_place(
     table_type = restrictions.table_for(
         prison, session, prisoner.prison_number, visitors, now, visit_id
     )
-    _check_fits(prison, session, table_type, birth_dates, today, now, visit_id)
+    first_visit = first_visits.window(prison, prisoner.prison_number, today, now, visit_id)
+    _check_fits(prison, session, table_type, birth_dates, today, now, visit_id, first_visit)
     until = now + timedelta(minutes=prison.hold_minutes)
     if visit is None:
         visit = Visit(
@@ -183,6 +185,7 @@ def hold_place(
         visit.hold(until, actor="family")
     visit.session = session
     visit.table_type = table_type
+    visit.first_visit = first_visits.covers(first_visit, session.date)
     _apply_details(visit, prisoner, visitors, contact)
     db.session.flush()
     return visit
@@ -240,7 +243,9 @@ def confirm_booking(
     visit.table_type = restrictions.table_for(
         prison, session, prisoner.prison_number, visitors, now, visit.id
     )
-    _check_fits(prison, session, visit.table_type, birth_dates, today, now, visit.id)
+    first_visit = first_visits.window(prison, prisoner.prison_number, today, now, visit.id)
+    _check_fits(prison, session, visit.table_type, birth_dates, today, now, visit.id, first_visit)
+    visit.first_visit = first_visits.covers(first_visit, session.date)
     if visit.status is VisitStatus.EXPIRED:
         visit.hold(now + timedelta(minutes=prison.hold_minutes), actor="family")
     _apply_details(visit, prisoner, visitors, contact)
@@ -331,7 +336,11 @@ def change_visit_time(
         return
     session = _lock_session(visit.prison, session_id)
     birth_dates = [v.date_of_birth for v in visit.visitors]
-    _check_fits(visit.prison, session, visit.table_type, birth_dates, today, now, visit.id)
+    first_visit = first_visits.window(visit.prison, visit.prisoner_number, today, now, visit.id)
+    _check_fits(
+        visit.prison, session, visit.table_type, birth_dates, today, now, visit.id, first_visit
+    )
+    visit.first_visit = first_visits.covers(first_visit, session.date)
     _refuse_changes_needing_review(visit, [details_of(v) for v in visit.visitors], session.date)
     visit.session = session
     visit.record_change("family", note="time changed")

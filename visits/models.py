@@ -198,6 +198,8 @@ class Prisoner(db.Model):
     last_name: Mapped[str] = mapped_column(sa.String(100))
     date_of_birth: Mapped[date]
     category: Mapped[PrisonerCategory] = mapped_column(enum_column(PrisonerCategory))
+    # When the prisoner arrived at this prison: their first visit may come sooner than usual.
+    received_on: Mapped[date | None]
 
 
 class RestrictionKind(enum.StrEnum):
@@ -338,6 +340,8 @@ class Visit(db.Model):
     # Why the visit went to review (restriction kinds, "allowance"), for staff eyes only.
     review_reasons: Mapped[str] = mapped_column(sa.String(200), default="")
     allowance_override_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The prisoner's first visit after reception, booked inside the 72-hour window.
+    first_visit: Mapped[bool] = mapped_column(default=False)
 
     cancel_reason: Mapped[CancelReason | None] = mapped_column(enum_column(CancelReason))
     cancel_details: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app import db, limiter
 from govuk_forms import choices
 from timeutil import LONDON, local_today, utcnow
-from visits import booking, journey, rules
+from visits import booking, first_visits, journey, rules
 from visits.booking import BookingError, ContactDetails, PrisonerDetails, VisitorDetails
 from visits.forms import (
     AddAnotherVisitorForm,
@@ -198,10 +198,17 @@ def choose_time():
     token = journey.current()["token"]
     held = booking.visit_for_journey(token)
     form = ChooseTimeForm(session=held.session_id if held else None)
+    number = journey.prisoner().prison_number
+    first_visit = first_visits.window(prison, number, local_today(), utcnow(), held and held.id)
     options = bookable(
-        prison, local_today(), utcnow(), len(group), excluding_visit_id=held.id if held else None
+        prison,
+        local_today(),
+        utcnow(),
+        len(group),
+        excluding_visit_id=held.id if held else None,
+        extra_window=first_visit,
     )
-    _accept_any_session_in_window(form, prison)
+    _accept_any_session_in_window(form, prison, first_visit)
     if form.validate_on_submit():
         try:
             booking.hold_place(
@@ -225,7 +232,12 @@ def choose_time():
             _show_error(form.session, error.message)
             held = booking.visit_for_journey(token)
             options = bookable(
-                prison, local_today(), utcnow(), len(group), excluding_visit_id=held and held.id
+                prison,
+                local_today(),
+                utcnow(),
+                len(group),
+                excluding_visit_id=held and held.id,
+                extra_window=first_visit,
             )
     transport = hints_for_sessions(prison, [a.session for a in options])
     return _journey_step(
@@ -239,10 +251,10 @@ def _held_visit_or_redirect():
     return visit
 
 
-def _accept_any_session_in_window(form, prison):
+def _accept_any_session_in_window(form, prison, extra_window=None):
     # A time that filled up after the page was shown is still a valid answer:
     # the booking rules then say plainly that it has just been taken.
-    window = sessions_in_window(prison, local_today())
+    window = sessions_in_window(prison, local_today(), extra_window)
     form.session.choices = choices((s.id, "") for s in window)
 
 

@@ -121,13 +121,19 @@ def availability(
     ]
 
 
-def sessions_in_window(prison: Prison, today: date) -> list[VisitSession]:
+def sessions_in_window(
+    prison: Prison, today: date, extra_window: tuple[date, date] | None = None
+) -> list[VisitSession]:
+    """Sessions in the booking window; extra_window opens more days (a first visit)."""
     first, last = prison.booking_window(today)
+    in_window = VisitSession.date.between(first, last)
+    if extra_window is not None:
+        in_window = sa.or_(in_window, VisitSession.date.between(*extra_window))
     return db.session.scalars(
         sa.select(VisitSession)
         .where(
             VisitSession.prison_id == prison.id,
-            VisitSession.date.between(first, last),
+            in_window,
             VisitSession.cancelled.is_(False),
         )
         .order_by(VisitSession.date, VisitSession.start_time)
@@ -141,10 +147,10 @@ def bookable(
     people: int,
     table_type: TableType = TableType.OPEN,
     excluding_visit_id: int | None = None,
+    extra_window: tuple[date, date] | None = None,
 ) -> list[Availability]:
     """Sessions in the booking window with a table and enough people places left."""
+    sessions = sessions_in_window(prison, today, extra_window)
     return [
-        a
-        for a in availability(sessions_in_window(prison, today), now, excluding_visit_id)
-        if a.fits(table_type, people)
+        a for a in availability(sessions, now, excluding_visit_id) if a.fits(table_type, people)
     ]
