@@ -8,7 +8,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_app_context
 
-from app import create_app, db
+from app import create_app, db, limiter
 from i18n import TRANSLATIONS
 from tests.postgres_server import create_database, running_postgres
 from timeutil import local_today, utcnow
@@ -33,6 +33,14 @@ def compiled_translations():
             catalog = read_po(po_file)
         with po_path.with_suffix(".mo").open("wb") as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
+
+
+@pytest.fixture(autouse=True)
+def limiter_switched_off():
+    # Flask-Limiter is one object for every app: a test that builds a rate-limited app
+    # must not leave limits on for the tests after it.
+    yield
+    limiter.enabled = False
 
 
 @pytest.fixture(scope="session")
@@ -318,3 +326,4 @@ def make_restriction(ctx):
         return restriction
 
     return make
+
