@@ -71,6 +71,26 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _status_mib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak() -> bool:
+    """Start Linux's peak resident size (VmHWM) again from the current size, so that a
+    step's own peak shows apart from what starting the app took."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def cpu_seconds() -> float:
     # CPU time of this process: steadier than wall time when other work shares the machine
     # (but a PostgreSQL server's own work is not in it).
@@ -109,6 +129,7 @@ def child_import(args) -> dict:
     app = _app(args.database)
     with app.app_context():
         before = peak_mib()
+        resident_before, reset = _status_mib("VmRSS"), reset_peak()
         started, cpu = time.perf_counter(), cpu_seconds()
         report = import_feed(args.feed)
         db.session.commit()
@@ -118,6 +139,8 @@ def child_import(args) -> dict:
         "cpu_seconds": round(cpu_seconds() - cpu, 2),
         "peak_mib": round(peak_mib(), 1),
         "peak_mib_before_import": round(before, 1),
+        "resident_mib_before_import": resident_before,
+        "peak_resident_mib_during_import": _status_mib("VmHWM") if reset else None,
         "stop_times": report.counts["stop times"],
         "trips": report.counts["trips"],
         "stops": report.counts["stops"],
@@ -412,8 +435,10 @@ def report(results):
                 f"ours ({backend}): import",
                 f"{imported['seconds']} s",
                 f"{imported['peak_mib']} MiB peak",
-                f"{imported['cpu_seconds']} s CPU; {imported['stop_times']} stop times, "
-                f"{imported['problems']} problems",
+                f"{imported['cpu_seconds']} s CPU; resident "
+                f"{imported['resident_mib_before_import']} MiB before, peak "
+                f"{imported['peak_resident_mib_during_import']} MiB during; "
+                f"{imported['stop_times']} stop times, {imported['problems']} problems",
             )
         )
         one = queried["alignment_one_session"]

@@ -29,7 +29,7 @@ class JourneyForm(FlaskForm):
     )
     origin = StringField(
         _l("Where will you start your journey?"),
-        description=_l("The name of a bus stop or station, for example Newport Bus Station"),
+        description=_l("The name of a bus stop or train station near you"),
         validators=[
             InputRequired(message=_l("Enter the name of a bus stop or station")),
             Length(
