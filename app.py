@@ -114,6 +114,7 @@ def create_app(config_overrides=None):
     from visits.feedback_routes import staff_bp as feedback_staff_bp
     from visits.first_visit_routes import bp as first_visits_bp
     from visits.routes import bp as visits_bp
+    from visits.team_routes import bp as team_bp
     from visits.transport_routes import bp as transport_bp
 
     app.register_blueprint(visits_bp)
@@ -121,6 +122,7 @@ def create_app(config_overrides=None):
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(centre_staff_bp)
     app.register_blueprint(register_routes.bp)
     app.register_blueprint(on_behalf_routes.bp)

@@ -34,6 +34,8 @@ class Defaults:
     LOOKUP_RATE_LIMIT = "10 per minute;30 per hour"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     STAFF_IDLE_MINUTES = 30
+    # Days the visits team has to accept or reject a visit request.
+    REVIEW_DAYS = 3
     # Feedback and complaints: a family may send this many, and staff answer within these
     # working days (weekends and bank holidays of the prison's nation are not working days).
     FEEDBACK_RATE_LIMIT = "5 per minute;30 per hour"

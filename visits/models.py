@@ -292,9 +292,13 @@ class CancelReason(enum.StrEnum):
     PRISONER_MOVED = "prisoner_moved"
     WRONG_DETAILS = "wrong_details"
     OTHER = "other"
+    # Set by the visits team when a session closes or shrinks; never offered to families.
+    PRISON_CANCELLED = "prison_cancelled"
 
     @property
     def label(self):
+        if self is CancelReason.PRISON_CANCELLED:
+            return _l("The prison cancelled this visit")
         return CANCEL_REASON_LABELS[self]
 
 
@@ -305,6 +309,49 @@ CANCEL_REASON_LABELS = {
     CancelReason.PRISONER_MOVED: _l("The prisoner has moved or been released"),
     CancelReason.WRONG_DETAILS: _l("I made a mistake in the booking"),
     CancelReason.OTHER: _l("Another reason"),
+}
+
+
+class RejectionReason(enum.StrEnum):
+    NOT_APPROVED_VISITOR = "not_approved_visitor"
+    BANNED = "banned"
+    ID_PROBLEM = "id_problem"
+    TOO_MANY_VISITORS = "too_many_visitors"
+    NOT_REVIEWED = "not_reviewed"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return REJECTION_REASON_LABELS[self]
+
+    @property
+    def family_text(self):
+        return REJECTION_REASON_FAMILY_TEXT[self]
+
+
+# What staff choose from for each visitor; NOT_REVIEWED is for requests nobody checked in time.
+REJECTION_REASON_LABELS = {
+    RejectionReason.NOT_APPROVED_VISITOR: _l("Not on the prisoner's approved visitor list"),
+    RejectionReason.BANNED: _l("Banned from visiting"),
+    RejectionReason.ID_PROBLEM: _l("Problem with their identity details"),
+    RejectionReason.TOO_MANY_VISITORS: _l("Too many visitors"),
+    RejectionReason.NOT_REVIEWED: _l("Not checked in time"),
+    RejectionReason.OTHER: _l("Another reason"),
+}
+
+# Plain words for the family, read beside a visitor's name or alone in a text message.
+REJECTION_REASON_FAMILY_TEXT = {
+    RejectionReason.NOT_APPROVED_VISITOR: _l(
+        "Not on the prisoner's list of approved visitors. The prisoner can ask for them to be "
+        "added."
+    ),
+    RejectionReason.BANNED: _l("Not allowed to visit this prison at the moment."),
+    RejectionReason.ID_PROBLEM: _l(
+        "The prison could not confirm who they are from the details given."
+    ),
+    RejectionReason.TOO_MANY_VISITORS: _l("Too many people were booked for this visit."),
+    RejectionReason.NOT_REVIEWED: _l("The prison could not check the request in time."),
+    RejectionReason.OTHER: _l("The prison could not approve this. Contact the prison to ask why."),
 }
 
 
@@ -345,6 +392,9 @@ class Visit(db.Model):
 
     cancel_reason: Mapped[CancelReason | None] = mapped_column(enum_column(CancelReason))
     cancel_details: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The reason for the whole visit; each visitor may carry their own as well.
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(enum_column(RejectionReason))
+    rejection_details: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     prison: Mapped[Prison] = relationship()
@@ -398,6 +448,24 @@ class Visit(db.Model):
         self.cancel_reason = reason
         self.cancel_details = details
 
+    def approve(self, actor: str) -> None:
+        self._move_to(VisitStatus.BOOKED, actor, note="approved")
+
+    def reject(
+        self,
+        actor: str,
+        reason: RejectionReason,
+        details: str = "",
+        visitor_reasons: dict[int, RejectionReason] | None = None,
+    ) -> None:
+        """visitor_reasons maps Visitor.id to why that visitor cannot come."""
+        visitor_reasons = visitor_reasons or {}
+        self._move_to(VisitStatus.REJECTED, actor, note=reason.value)
+        self.rejection_reason = reason
+        self.rejection_details = details
+        for visitor in self.visitors:
+            visitor.rejection_reason = visitor_reasons.get(visitor.id)
+
     def record_change(self, actor: str, note: str) -> None:
         self.events.append(
             VisitEvent(from_status=self.status, to_status=self.status, actor=actor, note=note)
@@ -412,6 +480,7 @@ class Visitor(db.Model):
     last_name: Mapped[str] = mapped_column(sa.String(100))
     date_of_birth: Mapped[date]
     relation: Mapped[Relationship] = mapped_column(enum_column(Relationship))
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(enum_column(RejectionReason))
 
     visit: Mapped[Visit] = relationship(back_populates="visitors")
 

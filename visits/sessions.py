@@ -30,11 +30,23 @@ def ensure_sessions(prison: Prison, first: date, last: date) -> int:
             Closure.prison_id == prison.id, Closure.end_date >= first, Closure.start_date <= last
         )
     ).all()
+    # A template makes one session a day: one whose time staff changed is not made again.
+    made = set(
+        db.session.execute(
+            sa.select(VisitSession.template_id, VisitSession.date).where(
+                VisitSession.prison_id == prison.id, VisitSession.date.between(first, last)
+            )
+        ).all()
+    )
     rows = []
     day = first
     while day <= last:
         for template in templates:
-            if template.runs_on(day) and not any(c.covers(day, template.id) for c in closures):
+            if (
+                template.runs_on(day)
+                and (template.id, day) not in made
+                and not any(c.covers(day, template.id) for c in closures)
+            ):
                 rows.append(
                     {
                         "prison_id": prison.id,
