@@ -145,6 +145,9 @@ def create_app(config_overrides=None):
 
     app.cli.add_command(demo_command)
     app.cli.add_command(visits_cli)
+    from assisted_visits.cli import claims_cli
+
+    app.cli.add_command(claims_cli)
     from visits.timetables import timetables_cli
 
     app.cli.add_command(timetables_cli)

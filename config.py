@@ -10,6 +10,8 @@ class Defaults:
     # Statement parameters in database errors would carry personal data into logs.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SECRET_KEY: str | None = None
+    # Encrypts bank details on claims; SECRET_KEY is used when unset. Comma-separated to rotate.
+    BANK_DETAILS_KEY: str | None = None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -64,7 +66,13 @@ def from_environment() -> dict:
             if url.startswith(prefix):
                 url = "postgresql+psycopg://" + url[len(prefix) :]
         settings["SQLALCHEMY_DATABASE_URI"] = url
-    for name in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL", "DATA_CONTROLLER"):
+    for name in (
+        "SECRET_KEY",
+        "BANK_DETAILS_KEY",
+        "RATELIMIT_STORAGE_URI",
+        "PUBLIC_BASE_URL",
+        "DATA_CONTROLLER",
+    ):
         if value := os.environ.get(name):
             settings[name] = value
     if enabled := os.environ.get("LANGUAGES_ENABLED"):
