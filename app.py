@@ -116,6 +116,7 @@ def create_app(config_overrides=None):
     from visits.routes import bp as visits_bp
     from visits.team_routes import bp as team_bp
     from visits.transport_routes import bp as transport_bp
+    from visits.webhooks import bp as webhooks_bp
 
     app.register_blueprint(visits_bp)
     app.register_blueprint(transport_bp)
@@ -124,6 +125,7 @@ def create_app(config_overrides=None):
     app.register_blueprint(staff_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(centre_staff_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(register_routes.bp)
     app.register_blueprint(on_behalf_routes.bp)
     app.register_blueprint(information_bp)
@@ -155,6 +157,9 @@ def create_app(config_overrides=None):
     from staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)
+    from scheduler import scheduler_cli
+
+    app.cli.add_command(scheduler_cli)
     return app
 
 

@@ -1,5 +1,5 @@
 import os
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import languages
 
@@ -56,6 +56,37 @@ class Defaults:
     SERVICE_NAME = "Visit someone in prison"
     PUBLIC_BASE_URL = "http://localhost:5000"
 
+    # Text messages through Twilio; without credentials they are recorded, not sent.
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None  # or a sender number in TWILIO_FROM
+    TWILIO_FROM: str | None = None
+    TWILIO_API_BASE_URL: str | None = None  # tests point this at a fake Twilio on 127.0.0.1
+    TWILIO_TIMEOUT_SECONDS = 10
+    EMAIL_BACKEND = "recorded"  # no mail server yet: emails are kept for staff to see
+    # Every text stays within this many segments, in every language (UCS-2 ones included).
+    SMS_MAX_SEGMENTS = 6
+    REMINDER_HOURS_BEFORE = 48  # 0: no early reminder
+    REMINDER_MORNING_AT: time | None = time(8, 0)  # Europe/London; None: no morning reminder
+    OUTBOX_SENDERS = 4  # messages sent at once by one dispatcher
+    OUTBOX_LEASE_SECONDS = 60  # a claimed message whose sender died is retried after this
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_BASE_SECONDS = 30  # doubling after each failed try...
+    OUTBOX_RETRY_MAX_SECONDS = 3600  # ...up to this
+    SCHEDULER_LEASE_SECONDS = 30  # a standby scheduler takes over this long after the leader dies
+    SCHEDULER_DISPATCH_SECONDS = 5
+    SCHEDULER_REMINDERS_SECONDS = 60
+    SCHEDULER_HOLDS_SECONDS = 60
+    SCHEDULER_REQUESTS_SECONDS = 600
+
+
+TWILIO_SETTINGS = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_FROM",
+)
+
 
 def from_environment() -> dict:
     """Settings named in the README, read from the process environment."""
@@ -72,9 +103,15 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI",
         "PUBLIC_BASE_URL",
         "DATA_CONTROLLER",
+        *TWILIO_SETTINGS,
     ):
         if value := os.environ.get(name):
             settings[name] = value
+    for name in ("SMS_MAX_SEGMENTS", "REMINDER_HOURS_BEFORE"):
+        if value := os.environ.get(name):
+            settings[name] = int(value)
+    if morning := os.environ.get("REMINDER_MORNING_AT"):
+        settings["REMINDER_MORNING_AT"] = None if morning == "off" else time.fromisoformat(morning)
     if enabled := os.environ.get("LANGUAGES_ENABLED"):
         settings["LANGUAGES_ENABLED"] = languages.parse_setting(enabled)
     if days_off := os.environ.get("NON_WORKING_DAYS"):

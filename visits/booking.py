@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from visits import first_visits, register, restrictions, rules
+from visits import first_visits, notifications, register, restrictions, rules
 from visits.models import (
     CancelReason,
     Prison,
@@ -256,6 +256,7 @@ def confirm_booking(
         prison, prisoner.prison_number, visitors, session.date, visit.id, bool(allowance_override)
     )
     visit.confirm(actor="family", review_reasons=reasons)
+    notifications.visit_confirmed(visit)
     db.session.flush()
     return visit
 
@@ -297,6 +298,7 @@ def cancel_visit(
 ) -> None:
     _require_changeable(visit, now_local)
     visit.cancel(actor, reason, details)
+    notifications.visit_cancelled(visit, actor)
 
 
 def _refuse_changes_needing_review(visit: Visit, visitors: list[VisitorDetails], on: date):
@@ -344,6 +346,7 @@ def change_visit_time(
     _refuse_changes_needing_review(visit, [details_of(v) for v in visit.visitors], session.date)
     visit.session = session
     visit.record_change("family", note="time changed")
+    notifications.visit_time_changed(visit)
 
 
 def change_visitors(

@@ -121,12 +121,52 @@ class ContactForm(FlaskForm):
             )
         self.normalised_mobile = normalised
 
+    send_by = ChoiceField(
+        _l("How should we send your confirmation and reminders?"),
+        message=_l("Select how we should send your confirmation and reminders"),
+        description=_l("If you do not choose, we use every way of contacting you that you give."),
+        choices=choices(
+            [
+                ("both", _l("By text message and email")),
+                ("sms", _l("By text message only")),
+                ("email", _l("By email only")),
+            ]
+        ),
+        validators=[Optional()],
+    )
+
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if ok and not self.mobile.data and not self.email.data:
             self.mobile.errors.append(_l("Enter a mobile number or an email address"))
             return False
+        if ok and self.send_by.data in ("sms", "both") and not self.mobile.data:
+            self.mobile.errors.append(_l("Enter a mobile number, or choose to get emails only"))
+            ok = False
+        if ok and self.send_by.data in ("email", "both") and not self.email.data:
+            self.email.errors.append(
+                _l("Enter an email address, or choose to get text messages only")
+            )
+            ok = False
         return ok
+
+    def chosen_contact(self) -> tuple[str | None, str | None]:
+        """The mobile number and email address to keep: only those the family wants used."""
+        mobile = self.normalised_mobile if self.mobile.data else None
+        email = self.email.data or None
+        if self.send_by.data == "sms":
+            email = None
+        elif self.send_by.data == "email":
+            mobile = None
+        return mobile, email
+
+    @staticmethod
+    def send_by_of(contact) -> str | None:
+        if contact is None or not (contact.mobile or contact.email):
+            return None
+        if contact.mobile and contact.email:
+            return "both"
+        return "sms" if contact.mobile else "email"
 
 
 class AddAnotherVisitorForm(FlaskForm):

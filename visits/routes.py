@@ -133,10 +133,11 @@ def contact():
     prison = _journey_prison()
     if prison is None or journey.lead() is None:
         return redirect(url_for(".lead_visitor"))
-    form = ContactForm(obj=journey.contact())
+    known = journey.contact()
+    form = ContactForm(obj=known, send_by=ContactForm.send_by_of(known))
     if form.validate_on_submit():
-        mobile = getattr(form, "normalised_mobile", None) if form.mobile.data else None
-        journey.store_contact(ContactDetails(mobile, form.email.data or None, str(get_locale())))
+        mobile, email = form.chosen_contact()
+        journey.store_contact(ContactDetails(mobile, email, str(get_locale())))
         return redirect(url_for(".visitors"))
     return _journey_step("visits/contact.html", form, prison)
 
