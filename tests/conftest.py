@@ -326,4 +326,3 @@ def make_restriction(ctx):
         return restriction
 
     return make
-
