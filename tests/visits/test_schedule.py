@@ -456,5 +456,7 @@ def test_every_change_to_a_session_is_in_the_audit_trail_without_personal_data(
     }
     assert all(r.staff_id == clerk.id for r in rows)
     assert all("Mary" not in r.detail and "Jones" not in r.detail for r in rows)
-    events = db.session.scalars(sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id))
+    events = db.session.scalars(
+        sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id).order_by(VisitEvent.id)
+    )
     assert [e.actor for e in events][-1] == f"staff:{clerk.id}"
