@@ -32,6 +32,11 @@ class MessageKind(enum.StrEnum):
     CANCEL_WHICH = "cancel_which"
     CANCEL_NOT_FOUND = "cancel_not_found"
     FEEDBACK_REPLY = "feedback_reply"
+    CLAIM_INFO_REQUESTED = "claim_info_requested"
+    CLAIM_APPROVED = "claim_approved"
+    CLAIM_REJECTED = "claim_rejected"
+    CLAIM_REMINDER = "claim_reminder"
+    CLAIM_CLOSED = "claim_closed"
 
 
 REMINDERS = (MessageKind.REMINDER, MessageKind.REMINDER_TODAY)
@@ -78,7 +83,7 @@ TEMPLATES = {
         _l("Visit request sent: %(prison)s, %(date)s"),
         (
             Sentence(_l("We have your request to visit %(prison)s on %(date)s at %(time)s.")),
-            Sentence(_l("We will tell you within 3 working days if it is confirmed."), drop=2),
+            Sentence(_l("We will tell you once the prison has checked it."), drop=2),
             REFERENCE,
             MANAGE,
         ),
@@ -221,6 +226,43 @@ TEMPLATES = {
         (
             Sentence(_l("%(prison)s has replied to your feedback or complaint %(reference)s.")),
             Sentence(_l("Read the reply: %(link)s")),
+        ),
+    ),
+    # Claims for help with travel costs: the family reads the details after proving who they are.
+    MessageKind.CLAIM_INFO_REQUESTED: Template(
+        _l("We need more information about your travel cost claim %(reference)s"),
+        (
+            Sentence(_l("We need more information to check your claim %(reference)s for help with travel costs.")),
+            Sentence(_l("See what we need and reply: %(link)s")),
+        ),
+    ),
+    MessageKind.CLAIM_APPROVED: Template(
+        _l("Your travel cost claim %(reference)s is approved"),
+        (
+            Sentence(_l("Your claim %(reference)s for help with travel costs is approved. We will pay %(amount)s.")),
+            Sentence(_l("See the details: %(link)s"), drop=1),
+        ),
+    ),
+    MessageKind.CLAIM_REJECTED: Template(
+        _l("Your travel cost claim %(reference)s"),
+        (
+            Sentence(_l("We cannot pay your claim %(reference)s for help with travel costs.")),
+            Sentence(_l("See why: %(link)s")),
+        ),
+    ),
+    MessageKind.CLAIM_REMINDER: Template(
+        _l("Reminder: your travel cost claim %(reference)s"),
+        (
+            Sentence(_l("We are still waiting for your reply or evidence for claim %(reference)s.")),
+            Sentence(_l("If we do not hear from you by %(date)s, we will close the claim.")),
+            Sentence(_l("Reply: %(link)s")),
+        ),
+    ),
+    MessageKind.CLAIM_CLOSED: Template(
+        _l("Your travel cost claim %(reference)s is closed"),
+        (
+            Sentence(_l("We have closed your claim %(reference)s because we did not hear from you.")),
+            Sentence(_l("You can make a new claim: %(link)s"), drop=1),
         ),
     ),
 }

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext, ngettext
 
 from app import db
 from timeutil import LONDON, utcnow
@@ -202,6 +202,28 @@ def reminder_times(visit: Visit) -> list[tuple[MessageKind, datetime, datetime]]
     if morning is not None:
         times.append((MessageKind.REMINDER_TODAY, morning, arrive_by))
     return times
+
+
+def reminder_promise(visit: Visit, now: datetime) -> str | None:
+    """What the confirmation page tells the family about the reminders still to come."""
+    if not contacts(visit):
+        return None
+    kinds = {kind for kind, due, _stale in reminder_times(visit) if due > now}
+    hours = current_app.config["REMINDER_HOURS_BEFORE"]
+    if hours % 24 == 0:
+        before = ngettext("%(num)s day", "%(num)s days", hours // 24)
+    else:
+        before = ngettext("%(num)s hour", "%(num)s hours", hours)
+    if kinds == {MessageKind.REMINDER, MessageKind.REMINDER_TODAY}:
+        return gettext(
+            "We will remind you %(before)s before the visit and on the morning of the visit.",
+            before=before,
+        )
+    if MessageKind.REMINDER in kinds:
+        return gettext("We will remind you %(before)s before the visit.", before=before)
+    if MessageKind.REMINDER_TODAY in kinds:
+        return gettext("We will remind you on the morning of the visit.")
+    return None
 
 
 def _reminder_key(kind: MessageKind, visit: Visit) -> str:

@@ -26,10 +26,16 @@ from visits.forms import (
     VisitorForm,
 )
 from visits.models import NEEDS_LABELS, CancelReason, Prison, Relationship
+from visits.notifications import reminder_promise
 from visits.sessions import bookable, ensure_sessions, sessions_in_window
 from visits.transport import hint_for_visit, hints_for_sessions
 
 bp = Blueprint("visits", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def review_promise():
+    return {"review_days": current_app.config["REVIEW_DAYS"]}
 
 
 def _lookup_limit():
@@ -327,7 +333,12 @@ def confirmation():
     visit = booking.visit_by_token(token) if token else None
     if visit is None:
         return redirect(url_for(".start"))
-    return render_template("visits/confirmation.html", visit=visit, travel=hint_for_visit(visit))
+    return render_template(
+        "visits/confirmation.html",
+        visit=visit,
+        travel=hint_for_visit(visit),
+        reminders=reminder_promise(visit, utcnow()),
+    )
 
 
 @bp.route("/manage", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -203,3 +203,49 @@ def test_every_change_is_audited(family, cardiff):
 
     assert {e.actor for e in events} == {"family"}
     assert events[-1].to_status is VisitStatus.BOOKED
+
+
+@pytest.mark.parametrize(
+    ("hours_before", "morning_at", "promise"),
+    [
+        (
+            48,
+            time(8, 0),
+            "We will remind you 2 days before the visit and on the morning of the visit.",
+        ),
+        (36, None, "We will remind you 36 hours before the visit."),
+        (0, time(7, 30), "We will remind you on the morning of the visit."),
+    ],
+)
+def test_confirmation_promises_the_reminders_the_service_will_send(
+    family, cardiff, app, monkeypatch, hours_before, morning_at, promise
+):
+    monkeypatch.setitem(app.config, "REMINDER_HOURS_BEFORE", hours_before)
+    monkeypatch.setitem(app.config, "REMINDER_MORNING_AT", morning_at)
+
+    confirmation = book(family, "cardiff")
+
+    assert promise in confirmation.text
+
+
+def test_confirmation_promises_no_reminder_when_none_will_be_sent(
+    family, cardiff, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "REMINDER_HOURS_BEFORE", 0)
+    monkeypatch.setitem(app.config, "REMINDER_MORNING_AT", None)
+
+    confirmation = book(family, "cardiff")
+
+    assert "Visit booked" in confirmation.text
+    assert "remind you" not in confirmation.text
+
+
+def test_a_request_says_how_many_working_days_the_prison_takes(
+    family, make_prison, make_session, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "REVIEW_DAYS", 1)
+    make_session(make_prison(slug="bristol", name="HMP Bristol", requires_approval=True))
+
+    confirmation = book(family, "bristol")
+
+    assert "within 1 working day if your visit is confirmed" in confirmation.text
