@@ -113,6 +113,7 @@ def create_app(config_overrides=None):
     from visits.feedback_routes import bp as feedback_bp
     from visits.feedback_routes import staff_bp as feedback_staff_bp
     from visits.first_visit_routes import bp as first_visits_bp
+    from visits.message_routes import bp as messages_staff_bp
     from visits.routes import bp as visits_bp
     from visits.team_routes import bp as team_bp
     from visits.transport_routes import bp as transport_bp
@@ -133,6 +134,7 @@ def create_app(config_overrides=None):
     app.register_blueprint(feedback_bp)
     app.register_blueprint(feedback_staff_bp)
     app.register_blueprint(first_visits_bp)
+    app.register_blueprint(messages_staff_bp)
     staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")

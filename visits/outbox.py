@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 import mail
 import sms
@@ -88,6 +88,7 @@ class OutboxMessage(db.Model):
     prison_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prison.id"), index=True)
     # The session the message speaks of: a reminder for an earlier time is not sent.
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit_session.id"))
+    visit: Mapped[Visit | None] = relationship(viewonly=True)
     # Set for messages that must exist once only, such as each reminder of each visit.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
 
@@ -533,6 +534,7 @@ def _messages_of(prison_ids, status: MessageStatus, limit: int) -> list[OutboxMe
     return db.session.scalars(
         sa.select(OutboxMessage)
         .where(OutboxMessage.prison_id.in_(list(prison_ids)), OutboxMessage.status == status)
+        .options(selectinload(OutboxMessage.visit))
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(limit)
     ).all()
