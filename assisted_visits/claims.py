@@ -16,7 +16,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from assisted_visits import eligibility, expenses
+from assisted_visits import eligibility, expenses, notifications
 from assisted_visits.banking import BankDetails, BankDetailsCipher
 from assisted_visits.evidence import MAX_FILES_PER_CLAIM, check_upload, sha256_of, store
 from assisted_visits.models import (
@@ -40,10 +40,13 @@ from assisted_visits.models import (
     RejectReason,
 )
 from assisted_visits.rates import Rates, rates_for
+from centres import checkin
+from staff import audit
 from timeutil import LONDON, age_on
 from visits import rules
 from visits.booking import PrisonerDetails
-from visits.models import Prison, Relationship, Visit, VisitStatus
+from visits.messages import MessageKind
+from visits.models import Prison, Relationship, Visit, Visitor, VisitSession, VisitStatus
 
 MAX_CHILDREN = 10
 MAX_EXPENSES = 20
@@ -149,16 +152,40 @@ def timing_of(visit_date: date, today: date, rates: Rates) -> ClaimTiming:
     return ClaimTiming.ADVANCE
 
 
-def proof_of_visit(visit: Visit | None, now_local: datetime | None = None) -> bool:
-    """A booking through this service proves the visit once it has taken place.
+def proof_of_visit(visit: Visit | None) -> bool:
+    """A booking through this service proves the visit once the family was admitted to it
+    at the visitor centre."""
+    return (
+        visit is not None and visit.status is VisitStatus.BOOKED and checkin.was_admitted(visit.id)
+    )
 
-    The hook for check-in at the visitor centre: when visits gain a checked-in status,
-    this is the one place to make a checked-in visit the proof instead.
-    """
-    if visit is None or visit.status is not VisitStatus.BOOKED:
-        return False
-    ended = datetime.combine(visit.session.date, visit.session.end_time)
-    return ended <= (now_local or now_in_london())
+
+def checked_in_visit(claim: Claim) -> Visit | None:
+    """The claimant's booking for this prisoner on the claim's date, if they were admitted."""
+    claimant = claim.claimant
+    if claimant is None or claim.prison_id is None or not claim.prisoner_number:
+        return None
+    candidates = db.session.scalars(
+        sa.select(Visit)
+        .join(VisitSession, Visit.session_id == VisitSession.id)
+        .join(Visitor, Visitor.visit_id == Visit.id)
+        .where(
+            Visit.prison_id == claim.prison_id,
+            VisitSession.date == claim.visit_date,
+            Visit.prisoner_number == claim.prisoner_number,
+            Visit.status == VisitStatus.BOOKED,
+            Visitor.date_of_birth == claimant.date_of_birth,
+            sa.func.lower(Visitor.last_name) == claimant.last_name.lower(),
+        )
+        .order_by(Visit.id)
+    ).all()
+    return next((visit for visit in candidates if proof_of_visit(visit)), None)
+
+
+def attach_checked_in_visit(claim: Claim) -> None:
+    # A claim started without its booking still gets the check-in as its proof of visit.
+    if claim.visit is None and (visit := checked_in_visit(claim)) is not None:
+        claim.visit = visit
 
 
 # Drafting a claim.
@@ -174,10 +201,14 @@ def _new_reference() -> str:
 
 
 def start_claim(
-    now: datetime, visit: Visit | None = None, actor: str = "family", channel: str = "online"
+    now: datetime,
+    visit: Visit | None = None,
+    actor: str = "family",
+    channel: str = "online",
+    language: str = "en",
 ) -> Claim:
     """A new draft; with a booking, its prison, date, prisoner and children are filled in."""
-    claim = Claim(reference=_new_reference(), channel=channel)
+    claim = Claim(reference=_new_reference(), channel=channel, language=language)
     claim.open_draft(actor, now)
     if visit is not None and visit.is_active():
         claim.visit = visit
@@ -207,11 +238,38 @@ def start_claim(
     return claim
 
 
+ASSISTED = "assisted"
+
+
+def start_assisted_claim(staff, prison: Prison, now: datetime, visit: Visit | None, language: str):
+    """Visitor-centre staff start a claim to fill in with a family (assisted digital).
+
+    The claim says so, and who helped, for as long as it is kept.
+    """
+    if visit is not None and visit.prison_id != prison.id:
+        visit = None
+    claim = start_claim(now, visit, actor=f"staff:{staff.id}", channel=ASSISTED, language=language)
+    claim.assisted_by_id = staff.id
+    if claim.prison is None:
+        claim.prison = prison
+    audit.record(staff, "started a claim with a family", "claim", claim.id, prison.id)
+    return claim
+
+
 def start_repeat_claim(
-    previous: Claim, now: datetime, actor: str = "family", channel: str = "online"
+    previous: Claim,
+    now: datetime,
+    actor: str = "family",
+    channel: str = "online",
+    language: str | None = None,
 ) -> Claim:
     """A new draft filled in from an earlier claim: everything but the visit and its costs."""
-    claim = Claim(reference=_new_reference(), channel=channel, repeat_of=previous)
+    claim = Claim(
+        reference=_new_reference(),
+        channel=channel,
+        repeat_of=previous,
+        language=language or previous.language,
+    )
     claim.open_draft(actor, now)
     claim.prison = previous.prison
     for name in (
@@ -278,6 +336,7 @@ def set_visit(claim: Claim, prison: Prison, visit_date: date, today: date) -> No
     ):
         claim.visit = None  # no longer the booked visit, so the booking is not its proof
     claim.prison, claim.visit_date, claim.timing = prison, visit_date, timing
+    attach_checked_in_visit(claim)
     recalculate(claim)
 
 
@@ -287,6 +346,7 @@ def set_prisoner(claim: Claim, prisoner: PrisonerDetails) -> None:
     claim.prisoner_last_name = prisoner.last_name
     claim.prisoner_date_of_birth = prisoner.date_of_birth
     claim.prisoner_number = prisoner.prison_number
+    attach_checked_in_visit(claim)
 
 
 def lives_in_northern_ireland(postcode: str) -> bool:
@@ -313,6 +373,7 @@ def set_claimant(claim: Claim, details: ClaimantDetails) -> None:
     else:
         for name, value in vars(details).items():
             setattr(claim.claimant, name, value)
+    attach_checked_in_visit(claim)
     recalculate(claim)
 
 
@@ -507,7 +568,7 @@ def required_evidence(claim: Claim, now_local: datetime) -> list[EvidenceKind]:
     if needs_benefit_evidence(claim):
         needed.append(EvidenceKind.BENEFIT)
     if claim.timing is ClaimTiming.PAST:
-        if not proof_of_visit(claim.visit, now_local):
+        if not proof_of_visit(claim.visit):
             needed.append(EvidenceKind.PROOF_OF_VISIT)
         if any(e.type in expenses.NEEDS_RECEIPTS for e in claim.expenses):
             needed.append(EvidenceKind.RECEIPT)
@@ -790,6 +851,7 @@ def approve(
         expense.approved_pence = amounts.get(expense_id, expense.claimed_pence)
     total = expenses.total_pence(e.approved_pence for e in claim.expenses)
     claim.approve(actor, total, reason, now)
+    notifications.tell_family(claim, MessageKind.CLAIM_APPROVED, now)
 
 
 def reject(claim: Claim, actor: str, reason: RejectReason, note: str, now: datetime) -> None:
@@ -800,6 +862,7 @@ def reject(claim: Claim, actor: str, reason: RejectReason, note: str, now: datet
     if ClaimStatus.REJECTED not in _allowed_from(claim):
         raise ClaimError(_l("This claim has already been decided."))
     claim.reject(actor, reason, note, now)
+    notifications.tell_family(claim, MessageKind.CLAIM_REJECTED, now)
 
 
 def request_information(claim: Claim, actor: str, message: str, now: datetime) -> None:
@@ -810,6 +873,7 @@ def request_information(claim: Claim, actor: str, message: str, now: datetime) -
     if ClaimStatus.INFORMATION_REQUESTED not in _allowed_from(claim):
         raise ClaimError(_l("You cannot ask for information on this claim now."))
     claim.request_information(actor, message, now)
+    notifications.tell_family(claim, MessageKind.CLAIM_INFO_REQUESTED, now)
 
 
 def _allowed_from(claim: Claim):
@@ -833,15 +897,17 @@ def _awaiting_family_locked() -> list[Claim]:
 
 
 def remind_idle(now: datetime) -> list[Claim]:
-    """Claims waiting on the family with nothing happening for the reminder period.
-
-    Each gets an audit row; the caller sends the reminders once this commits.
-    """
+    """Remind the family of each claim waiting on them with nothing happening for the
+    reminder period: an audit row and a message in the outbox each."""
     reminded = []
     for claim in _awaiting_family_locked():
-        days = rates_of(claim).idle_reminder_days
-        if claim.reminder_sent_at is None and _idle_since(claim) <= now - timedelta(days=days):
+        rates = rates_of(claim)
+        if claim.reminder_sent_at is None and _idle_since(claim) <= now - timedelta(
+            days=rates.idle_reminder_days
+        ):
             claim.remind(now)
+            closes_on = (now + timedelta(days=rates.close_after_reminder_days)).date()
+            notifications.tell_family(claim, MessageKind.CLAIM_REMINDER, now, closes_on)
             reminded.append(claim)
     return reminded
 
@@ -854,6 +920,7 @@ def close_idle(now: datetime) -> list[Claim]:
             days=days
         ):
             claim.close_for_no_reply(now)
+            notifications.tell_family(claim, MessageKind.CLAIM_CLOSED, now)
             closed.append(claim)
     return closed
 
@@ -907,7 +974,7 @@ def rule_checks(claim: Claim, now_local: datetime) -> list[RuleCheck]:
         checks.append(RuleCheck("in_time", False, error.message))
     limits = limit_problems(claim)
     checks.append(RuleCheck("limits", not limits, limits or None))
-    checks.append(RuleCheck("proof_of_visit_booking", proof_of_visit(claim.visit, now_local)))
+    checks.append(RuleCheck("proof_of_visit_booking", proof_of_visit(claim.visit)))
     missing = missing_evidence(claim, now_local)
     checks.append(RuleCheck("evidence", not missing, missing or None))
     if claim.escort is not None:

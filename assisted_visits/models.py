@@ -249,6 +249,9 @@ class Claim(db.Model):
     status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus), index=True)
     # Online, or completed with a family by visitor-centre staff (assisted digital).
     channel: Mapped[str] = mapped_column(sa.String(20), default="online")
+    assisted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    # The language the family used, for the messages we send them about the claim.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
     repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("claim.id"))
 
     prison_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prison.id"), index=True)
@@ -278,6 +281,7 @@ class Claim(db.Model):
     prison: Mapped[Prison | None] = relationship()
     visit: Mapped[Visit | None] = relationship()
     repeat_of: Mapped["Claim | None"] = relationship(remote_side=[id])
+    assisted_by = relationship("StaffUser")
     claimant: Mapped["Claimant | None"] = relationship(
         back_populates="claim", cascade="all, delete-orphan", uselist=False
     )

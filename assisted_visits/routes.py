@@ -642,7 +642,7 @@ def _evidence_page(claim, upload_form=None, done_form=None, status=200):
             done_form=done_form,
             required=claims.required_evidence(claim, now_local),
             missing=claims.missing_evidence(claim, now_local),
-            booking_is_proof=claims.proof_of_visit(claim.visit, now_local),
+            booking_is_proof=claims.proof_of_visit(claim.visit),
             remove_form=ConfirmForm(),
         ),
         status,

@@ -232,15 +232,20 @@ TEMPLATES = {
     MessageKind.CLAIM_INFO_REQUESTED: Template(
         _l("We need more information about your travel cost claim %(reference)s"),
         (
-            Sentence(_l("We need more information to check your claim %(reference)s for help with travel costs.")),
+            Sentence(
+                _l(
+                    "We need more information to check your claim %(reference)s for help "
+                    "with travel costs."
+                )
+            ),
             Sentence(_l("See what we need and reply: %(link)s")),
         ),
     ),
     MessageKind.CLAIM_APPROVED: Template(
         _l("Your travel cost claim %(reference)s is approved"),
         (
-            Sentence(_l("Your claim %(reference)s for help with travel costs is approved. We will pay %(amount)s.")),
-            Sentence(_l("See the details: %(link)s"), drop=1),
+            Sentence(_l("Your claim %(reference)s for help with travel costs is approved.")),
+            Sentence(_l("See how much we will pay: %(link)s"), drop=1),
         ),
     ),
     MessageKind.CLAIM_REJECTED: Template(
@@ -253,7 +258,9 @@ TEMPLATES = {
     MessageKind.CLAIM_REMINDER: Template(
         _l("Reminder: your travel cost claim %(reference)s"),
         (
-            Sentence(_l("We are still waiting for your reply or evidence for claim %(reference)s.")),
+            Sentence(
+                _l("We are still waiting for your reply or evidence for claim %(reference)s.")
+            ),
             Sentence(_l("If we do not hear from you by %(date)s, we will close the claim.")),
             Sentence(_l("Reply: %(link)s")),
         ),
@@ -261,7 +268,9 @@ TEMPLATES = {
     MessageKind.CLAIM_CLOSED: Template(
         _l("Your travel cost claim %(reference)s is closed"),
         (
-            Sentence(_l("We have closed your claim %(reference)s because we did not hear from you.")),
+            Sentence(
+                _l("We have closed your claim %(reference)s because we did not hear from you.")
+            ),
             Sentence(_l("You can make a new claim: %(link)s"), drop=1),
         ),
     ),

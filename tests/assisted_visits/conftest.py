@@ -1,6 +1,6 @@
 import struct
 import zlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -50,6 +50,19 @@ BANK = BankDetails("Mary Jones", "309430", "00733445")
 
 def now_local() -> datetime:
     return datetime.now(LONDON).replace(tzinfo=None)
+
+
+def admit_at_the_centre(visit, staff):
+    """Check the family in on the day of their visit, the way the visitor centre does."""
+    from centres import checkin
+
+    arrived = datetime.combine(visit.session.date, visit.session.start_time) - timedelta(hours=1)
+    arrived_utc = arrived.replace(tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
+    checkin.mark_arrived(visit, staff, arrived_utc)
+    seen = {need.visitor.id for need in checkin.id_needs(visit) if need.needs_id}
+    checkin.record_id_check(visit, staff, seen, arrived_utc + timedelta(minutes=5))
+    checkin.admit(visit, staff, arrived_utc + timedelta(minutes=10))
+    db.session.flush()
 
 
 def claimant(ni_number=NI_NUMBER, born=CLAIMANT_BORN, postcode="CF10 1AA", **overrides):

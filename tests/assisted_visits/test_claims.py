@@ -25,7 +25,15 @@ from assisted_visits.models import (
     RejectReason,
 )
 from assisted_visits.rates import rates_for
-from tests.assisted_visits.conftest import BANK, PNG, claimant, now_local
+from staff.models import Role
+from tests.assisted_visits.conftest import (
+    BANK,
+    CLAIMANT_BORN,
+    PNG,
+    admit_at_the_centre,
+    claimant,
+    now_local,
+)
 from tests.conftest import adult, child
 from timeutil import local_today, utcnow
 from visits.models import Nation, VisitStatus
@@ -118,16 +126,18 @@ def test_a_claim_started_from_a_booking_is_filled_in_from_it(
     ]
 
 
-def test_a_booked_visit_is_proof_once_it_has_happened(ctx, cardiff, make_session, book_visit):
-    session = make_session(cardiff)
-    visit = book_visit(session)
-    ends = datetime.combine(session.date, session.end_time)
+def test_a_booked_visit_is_proof_once_the_family_was_admitted(
+    ctx, cardiff, make_session, book_visit, make_staff
+):
+    visit = book_visit(make_session(cardiff))
+    assert not claims.proof_of_visit(visit)
+    assert not claims.proof_of_visit(None)
 
-    assert not claims.proof_of_visit(visit, ends - timedelta(minutes=1))
-    assert claims.proof_of_visit(visit, ends)
-    assert not claims.proof_of_visit(None, ends)
+    admit_at_the_centre(visit, make_staff(Role.CENTRE, [cardiff]))
+
+    assert claims.proof_of_visit(visit)
     visit.status = VisitStatus.CANCELLED
-    assert not claims.proof_of_visit(visit, ends + timedelta(days=1))
+    assert not claims.proof_of_visit(visit)
 
 
 def test_changing_the_visit_on_a_claim_drops_the_booking_as_proof(
@@ -141,18 +151,44 @@ def test_changing_the_visit_on_a_claim_drops_the_booking_as_proof(
     assert claim.visit is None
 
 
-def test_a_past_visit_booked_here_needs_no_other_proof(ctx, draft_claim, cardiff):
+def test_a_visit_checked_in_at_the_centre_needs_no_other_proof(
+    ctx, draft_claim, cardiff, make_staff
+):
     claim = draft_claim(cardiff, evidence=[EvidenceKind.BENEFIT])
-
+    visit = _past_booking(cardiff)
+    claim.visit = visit
     assert claims.missing_evidence(claim, now_local()) == [EvidenceKind.PROOF_OF_VISIT]
-    # A booking that has taken place is the proof: the hook the check-in states will use.
-    claim.visit = _past_booking(cardiff)
+
+    admit_at_the_centre(visit, make_staff(Role.CENTRE, [cardiff]))
+
     assert claims.missing_evidence(claim, now_local()) == []
 
 
-def _past_booking(prison):
+def test_a_claim_started_without_its_booking_finds_the_check_in(
+    ctx, draft_claim, cardiff, make_staff
+):
+    visit = _past_booking(cardiff, lead=("Mary", "JONES", CLAIMANT_BORN))
+    admit_at_the_centre(visit, make_staff(Role.CENTRE, [cardiff]))
+
+    claim = draft_claim(cardiff, visit_date=visit.session.date, evidence=[EvidenceKind.BENEFIT])
+
+    assert claim.visit_id == visit.id
+    assert claims.missing_evidence(claim, now_local()) == []
+
+
+def test_someone_elses_check_in_is_not_proof_of_this_visit(ctx, draft_claim, cardiff, make_staff):
+    visit = _past_booking(cardiff, lead=("Mary", "Jones", date(1990, 1, 1)))
+    admit_at_the_centre(visit, make_staff(Role.CENTRE, [cardiff]))
+
+    claim = draft_claim(cardiff, visit_date=visit.session.date, evidence=[EvidenceKind.BENEFIT])
+
+    assert claim.visit is None
+    assert claims.missing_evidence(claim, now_local()) == [EvidenceKind.PROOF_OF_VISIT]
+
+
+def _past_booking(prison, lead=None):
     """A booked visit whose session has ended (booked directly: the booking window is ahead)."""
-    from visits.models import Visit, VisitSession
+    from visits.models import Relationship, Visit, Visitor, VisitSession
 
     session = VisitSession(
         prison=prison,
@@ -173,6 +209,17 @@ def _past_booking(prison):
         prisoner_date_of_birth=date(1980, 2, 1),
         prisoner_number="A1234BC",
     )
+    if lead is not None:
+        first, last, born = lead
+        visit.visitors.append(
+            Visitor(
+                position=0,
+                first_name=first,
+                last_name=last,
+                date_of_birth=born,
+                relation=Relationship.PARENT,
+            )
+        )
     db.session.add(visit)
     db.session.flush()
     return visit
