@@ -78,6 +78,7 @@ class Defaults:
     SCHEDULER_REMINDERS_SECONDS = 60
     SCHEDULER_HOLDS_SECONDS = 60
     SCHEDULER_REQUESTS_SECONDS = 600
+    SCHEDULER_CLAIMS_SECONDS = 3600  # reminders for idle travel cost claims, and closing them
 
 
 TWILIO_SETTINGS = (

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import db
+from assisted_visits import claims
 from errors import WithholdExceptionMessages
 from timeutil import LONDON, utcnow
 from visits import booking, notifications, outbox, request_deadlines
@@ -107,6 +108,14 @@ def reject_overdue_requests() -> str:
     return f"rejected {rejected}"
 
 
+def remind_and_close_idle_claims() -> str:
+    now = utcnow()
+    reminded = claims.remind_idle(now)
+    closed = claims.close_idle(now)
+    db.session.commit()
+    return f"reminded {len(reminded)}, closed {len(closed)}"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -119,6 +128,7 @@ JOBS = (
     Job("enqueue-reminders", enqueue_reminders, "SCHEDULER_REMINDERS_SECONDS"),
     Job("release-holds", release_holds, "SCHEDULER_HOLDS_SECONDS"),
     Job("reject-overdue-requests", reject_overdue_requests, "SCHEDULER_REQUESTS_SECONDS"),
+    Job("idle-claims", remind_and_close_idle_claims, "SCHEDULER_CLAIMS_SECONDS"),
 )
 
 

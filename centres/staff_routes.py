@@ -28,6 +28,7 @@ from staff import audit
 from staff.access import add_prison_link, scoped_prison, staff_required
 from staff.models import Role
 from timeutil import local_today, utcnow
+from visits import outbox
 from visits.forms import ConfirmForm
 from visits.models import NEEDS_LABELS
 
@@ -203,6 +204,7 @@ def _visit_page(prison, visit, form=None, status=200):
         action_form=ConfirmForm(),
         can_record_support=current_user.has_role(*SUPPORT),
         support_count=support.support_count(visit) if current_user.has_role(*SUPPORT) else 0,
+        messages=outbox.messages_for_visit(visit.id),
     )
     return page, status
 

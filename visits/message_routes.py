@@ -35,6 +35,16 @@ KIND_LABELS = {
     MessageKind.FEEDBACK_REPLY: _l("Reply to feedback"),
 }
 
+STATUS_LABELS = {
+    outbox.MessageStatus.PENDING: _l("Waiting to be sent"),
+    outbox.MessageStatus.SENDING: _l("Waiting to be sent"),
+    outbox.MessageStatus.SENT: _l("Sent"),
+    outbox.MessageStatus.DELIVERED: _l("Delivered"),
+    outbox.MessageStatus.RECORDED: _l("Kept here, not sent"),
+    outbox.MessageStatus.FAILED: _l("Could not be sent"),
+    outbox.MessageStatus.SKIPPED: _l("Not sent because no longer needed"),
+}
+
 # What a Twilio error code means for the person who has to phone the family instead.
 PROVIDER_ERRORS = {
     sms.INVALID_NUMBER: _l("The mobile number is not valid."),
@@ -44,6 +54,16 @@ PROVIDER_ERRORS = {
     "30006": _l("The number is a landline or cannot receive texts."),
     "30007": _l("The mobile network blocked the message."),
 }
+
+
+@bp.app_template_global()
+def message_kind_label(kind):
+    return KIND_LABELS.get(kind, _l("Message"))
+
+
+@bp.app_template_global()
+def message_status_label(status):
+    return STATUS_LABELS[status]
 
 
 def why_it_failed(message: outbox.OutboxMessage):
@@ -66,6 +86,5 @@ def messages(slug):
         recorded=outbox.recorded_messages([prison.id], SHOWN),
         shown=SHOWN,
         provider_configured=sms.is_configured(current_app.config),
-        kind_labels=KIND_LABELS,
         why_it_failed=why_it_failed,
     )

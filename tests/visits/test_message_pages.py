@@ -94,3 +94,17 @@ def test_caseworkers_and_families_cannot_see_messages(cardiff, make_staff, sign_
     assert page(caseworker, "cardiff").status_code == 403
     refused = page(family, "cardiff")
     assert refused.status_code == 302 and "/staff/login" in refused.headers["Location"]
+
+
+def test_the_visit_page_lists_what_the_family_was_sent(
+    cardiff, book_visit, texting, make_staff, sign_in
+):
+    visit = book_visit(cardiff[1])
+    texting.refuse_number(CONTACT.mobile, 21211)
+    outbox.dispatch_due()
+    staff = sign_in(make_staff(Role.CENTRE, [cardiff[0]]))
+
+    response = staff.get(f"/staff/prisons/cardiff/visits/{visit.reference}")
+
+    listed = response.text.split("Messages to this family")[1].split("</table>")[0]
+    assert "Visit booked" in listed and "Text" in listed and "Could not be sent" in listed
