@@ -117,10 +117,12 @@ def create_app(config_overrides=None):
     from visits.routes import bp as visits_bp
     from visits.team_routes import bp as team_bp
     from visits.transport_routes import bp as transport_bp
+    from visits.transport_team_routes import bp as transport_team_bp
     from visits.webhooks import bp as webhooks_bp
 
     app.register_blueprint(visits_bp)
     app.register_blueprint(transport_bp)
+    app.register_blueprint(transport_team_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
     app.register_blueprint(staff_bp)
