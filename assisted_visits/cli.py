@@ -13,12 +13,12 @@ claims_cli = click.Group("claims", help="Claims for help with the cost of prison
 @claims_cli.command("remind-and-close")
 @with_appcontext
 def remind_and_close():
-    """Remind families of idle claims, and close claims idle since a reminder. Run daily."""
+    """Remind families of idle claims, and close claims idle since a reminder."""
     now = utcnow()
     reminded = claims.remind_idle(now)
     closed = claims.close_idle(now)
     db.session.commit()
-    # The messages themselves go out through the outbox once it carries claim reminders.
+    # The scheduler does the same every hour; the messages go out through the outbox.
     click.echo(f"Reminded {len(reminded)} claims and closed {len(closed)}.")
 
 
