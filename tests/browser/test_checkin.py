@@ -21,7 +21,7 @@ from tests.browser.checks import (
     assert_no_horizontal_scroll,
 )
 from timeutil import local_today, utcnow
-from visits import booking, demo
+from visits import booking, demo, outbox
 from visits.booking import ContactDetails, PrisonerDetails, VisitorDetails
 from visits.models import Prison, Relationship, Visit, VisitSession
 from visits.rules import format_reference
@@ -286,3 +286,22 @@ def test_a_centre_worker_checks_a_family_in_on_a_tablet(
     for chart in page.locator("svg[role=img]").all():
         expect(chart).to_have_accessible_name(re.compile(r"\w"))
     expect(page.locator("#table-summary")).to_be_visible()
+
+
+@LANGUAGES
+def test_a_centre_worker_reads_what_families_were_sent(tablet, lang, t, check, centre_server):
+    app, _ = centre_server
+    with app.app_context():
+        outbox.dispatch_due()  # no provider here: the demo bookings' messages are kept for staff
+    page = tablet
+    page.goto(f"/staff/login?lang={lang}")
+    page.get_by_label(t("Email address"), exact=True).fill(EMAIL)
+    page.get_by_label(t("Password"), exact=True).fill(PASSWORD)
+    press(page, t("Sign in"))
+    page.get_by_role("link", name=t("Messages to families"), exact=True).click()
+
+    check("messages", t("Messages to families"))
+    kept = page.locator("#recorded ~ table .govuk-details").first
+    kept.locator("summary").click()
+    expect(kept.locator(".govuk-details__text")).to_be_visible()
+    check("message-opened", t("Messages to families"))
