@@ -1,4 +1,4 @@
-"""Every message fits the configured number of SMS segments, in English and in Welsh.
+"""Every message fits the configured number of SMS segments, in English and every translation.
 
 The Welsh catalogue is translated later, so besides whatever it holds today each message is
 also rendered in a worst-case "pseudo-Welsh": every string 40% longer and full of
@@ -21,6 +21,7 @@ from visits import messages
 from visits.messages import TEMPLATES, MessageKind, render
 
 MESSAGES_PY = Path(messages.__file__)
+LANGUAGES = sorted(path.name for path in (MESSAGES_PY.parent.parent / "translations").glob("*/"))
 CIRCUMFLEXED = str.maketrans("aeiouwyAEIOUWY", "âêîôûŵŷÂÊÎÔÛŴŶ")
 PLACEHOLDER = re.compile(r"(%\(\w+\)s)")
 
@@ -117,12 +118,14 @@ def test_every_message_fits_in_english(kind, app, ctx):
     _keeps_the_essentials(kind, rendered.body, LONG_VALUES)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", list(MessageKind))
-def test_every_message_fits_in_welsh_as_the_catalogue_stands(kind, app, ctx):
-    rendered = render(kind, "cy", WELSH_VALUES, budget(app))
+def test_every_message_fits_in_every_language_as_the_catalogues_stand(kind, language, app, ctx):
+    values = WELSH_VALUES if language == "cy" else LONG_VALUES
+    rendered = render(kind, language, values, budget(app))
 
     assert 1 <= rendered.segments <= budget(app)
-    _keeps_the_essentials(kind, rendered.body, WELSH_VALUES)
+    _keeps_the_essentials(kind, rendered.body, values)
 
 
 @pytest.mark.parametrize("kind", list(MessageKind))
