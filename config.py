@@ -79,6 +79,7 @@ class Defaults:
     SCHEDULER_HOLDS_SECONDS = 60
     SCHEDULER_REQUESTS_SECONDS = 600
     SCHEDULER_CLAIMS_SECONDS = 3600  # reminders for idle travel cost claims, and closing them
+    SCHEDULER_OFFERS_SECONDS = 300  # family day places offered from the waiting list
 
 
 TWILIO_SETTINGS = (
@@ -108,7 +109,13 @@ def from_environment() -> dict:
     ):
         if value := os.environ.get(name):
             settings[name] = value
-    for name in ("SMS_MAX_SEGMENTS", "REMINDER_HOURS_BEFORE"):
+    for name in (
+        "SMS_MAX_SEGMENTS",
+        "REMINDER_HOURS_BEFORE",
+        "REVIEW_DAYS",
+        "FIRST_VISIT_WITHIN_DAYS",
+        "FIRST_VISIT_NOTICE_DAYS",
+    ):
         if value := os.environ.get(name):
             settings[name] = int(value)
     if morning := os.environ.get("REMINDER_MORNING_AT"):
