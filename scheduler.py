@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import db
 from assisted_visits import claims
 from errors import WithholdExceptionMessages
+from family_days import waiting_list
 from timeutil import LONDON, utcnow
 from visits import booking, notifications, outbox, request_deadlines
 
@@ -108,6 +109,12 @@ def reject_overdue_requests() -> str:
     return f"rejected {rejected}"
 
 
+def expire_family_day_offers() -> str:
+    expired = waiting_list.expire_offers(utcnow())
+    db.session.commit()
+    return f"expired {expired}"
+
+
 def remind_and_close_idle_claims() -> str:
     now = utcnow()
     reminded = claims.remind_idle(now)
@@ -129,6 +136,7 @@ JOBS = (
     Job("release-holds", release_holds, "SCHEDULER_HOLDS_SECONDS"),
     Job("reject-overdue-requests", reject_overdue_requests, "SCHEDULER_REQUESTS_SECONDS"),
     Job("idle-claims", remind_and_close_idle_claims, "SCHEDULER_CLAIMS_SECONDS"),
+    Job("expire-family-day-offers", expire_family_day_offers, "SCHEDULER_OFFERS_SECONDS"),
 )
 
 

@@ -32,6 +32,7 @@ class MessageKind(enum.StrEnum):
     CANCEL_WHICH = "cancel_which"
     CANCEL_NOT_FOUND = "cancel_not_found"
     FEEDBACK_REPLY = "feedback_reply"
+    FAMILY_DAY_OFFER = "family_day_offer"
     CLAIM_INFO_REQUESTED = "claim_info_requested"
     CLAIM_APPROVED = "claim_approved"
     CLAIM_REJECTED = "claim_rejected"
@@ -226,6 +227,15 @@ TEMPLATES = {
         (
             Sentence(_l("%(prison)s has replied to your feedback or complaint %(reference)s.")),
             Sentence(_l("Read the reply: %(link)s")),
+        ),
+    ),
+    # "time" is the deadline to accept, with its day.
+    MessageKind.FAMILY_DAY_OFFER: Template(
+        _l("Family day place offered: %(prison)s, %(date)s"),
+        (
+            Sentence(_l("A place is free for you at the family day at %(prison)s on %(date)s.")),
+            Sentence(_l("Accept it by %(time)s: %(link)s")),
+            Sentence(_l("If you do not accept it in time, it goes to the next family."), drop=1),
         ),
     ),
     # Claims for help with travel costs: the family reads the details after proving who they are.

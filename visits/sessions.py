@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import db
+from family_days.capacity import tables_held_back
 from visits.models import (
     Closure,
     Prison,
@@ -122,10 +123,12 @@ def availability(
         ).all()
     )
     used = {(session_id, table_type): count for session_id, table_type, count in tables}
+    # A family day at the same time holds its families' tables back from ordinary visits.
+    held = tables_held_back(sessions)
     return [
         Availability(
             session=s,
-            open_left=s.open_tables - used.get((s.id, TableType.OPEN), 0),
+            open_left=s.open_tables - held.get(s.id, 0) - used.get((s.id, TableType.OPEN), 0),
             closed_left=s.closed_tables - used.get((s.id, TableType.CLOSED), 0),
             people_left=None if s.people_places is None else s.people_places - people.get(s.id, 0),
         )
