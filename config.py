@@ -50,6 +50,9 @@ class Defaults:
     FIRST_VISIT_NOTICE_DAYS = 1
     # Who runs this copy of the service, named in the privacy notice (env DATA_CONTROLLER).
     DATA_CONTROLLER: str | None = None
+    # Days after a visit before its personal data is removed (visits/retention.py): about
+    # six months, as the public service does.
+    VISIT_RETENTION_DAYS = 183
 
     # Proxies in front of the app (a load balancer terminating HTTPS is 1).
     PROXY_FIX_HOPS = 0
@@ -78,6 +81,7 @@ class Defaults:
     SCHEDULER_REMINDERS_SECONDS = 60
     SCHEDULER_HOLDS_SECONDS = 60
     SCHEDULER_REQUESTS_SECONDS = 600
+    SCHEDULER_RETENTION_SECONDS = 3600
     SCHEDULER_CLAIMS_SECONDS = 3600  # reminders for idle travel cost claims, and closing them
     SCHEDULER_OFFERS_SECONDS = 300  # family day places offered from the waiting list
 
@@ -115,6 +119,7 @@ def from_environment() -> dict:
         "REVIEW_DAYS",
         "FIRST_VISIT_WITHIN_DAYS",
         "FIRST_VISIT_NOTICE_DAYS",
+        "VISIT_RETENTION_DAYS",
     ):
         if value := os.environ.get(name):
             settings[name] = int(value)

@@ -30,7 +30,7 @@ from assisted_visits import claims
 from errors import WithholdExceptionMessages
 from family_days import waiting_list
 from timeutil import LONDON, utcnow
-from visits import booking, notifications, outbox, request_deadlines
+from visits import booking, notifications, outbox, request_deadlines, retention
 
 log = logging.getLogger(__name__)
 log.addFilter(WithholdExceptionMessages())
@@ -115,6 +115,14 @@ def expire_family_day_offers() -> str:
     return f"expired {expired}"
 
 
+def anonymise_old_visits() -> str:
+    done = retention.anonymise_old_visits(
+        datetime.now(LONDON).date(), current_app.config["VISIT_RETENTION_DAYS"], utcnow()
+    )
+    db.session.commit()
+    return f"anonymised {done}"
+
+
 def remind_and_close_idle_claims() -> str:
     now = utcnow()
     reminded = claims.remind_idle(now)
@@ -136,6 +144,7 @@ JOBS = (
     Job("release-holds", release_holds, "SCHEDULER_HOLDS_SECONDS"),
     Job("reject-overdue-requests", reject_overdue_requests, "SCHEDULER_REQUESTS_SECONDS"),
     Job("idle-claims", remind_and_close_idle_claims, "SCHEDULER_CLAIMS_SECONDS"),
+    Job("anonymise-old-visits", anonymise_old_visits, "SCHEDULER_RETENTION_SECONDS"),
     Job("expire-family-day-offers", expire_family_day_offers, "SCHEDULER_OFFERS_SECONDS"),
 )
 

@@ -396,6 +396,8 @@ class Visit(db.Model):
     rejection_reason: Mapped[RejectionReason | None] = mapped_column(enum_column(RejectionReason))
     rejection_details: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set once its personal data has been removed (visits/retention.py).
+    anonymised_at: Mapped[datetime | None]
 
     prison: Mapped[Prison] = relationship()
     session: Mapped[VisitSession] = relationship()

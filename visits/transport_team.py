@@ -117,7 +117,15 @@ def suggestions_for(prison: Prison, template: SessionTemplate, today: date) -> T
             len(fit.departures),
             fit.score,
         )
-    better = [s for s in ideas if current is not None and s.score > current.score]
+    # A start time another weekly session on that day already has cannot be applied.
+    taken = {
+        t.start_time
+        for t in running_templates(prison, today)
+        if t.weekday == template.weekday and t.id != template.id
+    }
+    better = [
+        s for s in ideas if current is not None and s.score > current.score and s.start not in taken
+    ]
     return TemplateSuggestions(template, day, current, better)
 
 

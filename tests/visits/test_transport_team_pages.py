@@ -167,8 +167,26 @@ def test_a_better_start_time_is_suggested(team, valley, bus_24, make_template):
     text = text_of(team.get(f"{BASE}/suggestions"))
 
     # At 13:00 the gate closes at 12:40, before the bus: only the way home counts.
-    assert "Now: 0 arrivals and 1 ways home" in text
+    assert "arrivals in the check-in window 0, ways home 1, score 17 out of 100" in text
     assert "14:00 to 16:00 1 1 33 Start at 14:00" in text
+
+
+def test_a_start_time_another_weekly_session_has_is_not_suggested(
+    team, valley, bus_24, make_template
+):
+    template = weekly_at(make_template, valley, time(13, 0))
+    weekly_at(make_template, valley, time(14, 0))
+
+    text = text_of(team.get(f"{BASE}/suggestions"))
+    # No button offers it: post it as a tampered form would, with the session's form token.
+    taken = team.post(
+        f"{BASE}/suggestions/{template.id}/apply",
+        data={"start_time": "14:00", "csrf_token": token(team, "/staff/logout")},
+    )
+
+    assert "Start at 14:00" not in text
+    assert "No other start time fits the timetables as well" in text
+    assert "That start time is no longer suggested" in error_summary(taken.text)
 
 
 def test_applying_a_suggestion_moves_the_session_and_tells_the_families(
