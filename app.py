@@ -103,6 +103,7 @@ def create_app(config_overrides=None):
         database.configure_engine(db.engine)
 
     from assisted_visits.routes import bp as assisted_visits_bp
+    from assisted_visits.staff_routes import bp as claims_staff_bp
     from centres.info_routes import bp as information_bp
     from centres.pages import bp as pages_bp
     from centres.routes import bp as centres_bp
@@ -125,6 +126,7 @@ def create_app(config_overrides=None):
     app.register_blueprint(transport_team_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(assisted_visits_bp)
+    app.register_blueprint(claims_staff_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(centre_staff_bp)

@@ -846,7 +846,7 @@ def approve(
     reason = _check_message(reason)
     changed = any(amounts.get(i, e.claimed_pence) != e.claimed_pence for i, e in by_id.items())
     if changed and not reason:
-        raise ClaimError(_l("Give a reason for changing the amounts."))
+        raise ClaimError(_l("Give a reason for changing the amounts."), fields=["reason"])
     for expense_id, expense in by_id.items():
         expense.approved_pence = amounts.get(expense_id, expense.claimed_pence)
     total = expenses.total_pence(e.approved_pence for e in claim.expenses)
@@ -858,7 +858,7 @@ def reject(claim: Claim, actor: str, reason: RejectReason, note: str, now: datet
     _lock(claim)
     note = _check_message(note)
     if reason is RejectReason.OTHER and not note:
-        raise ClaimError(_l("Explain the reason for not approving the claim."))
+        raise ClaimError(_l("Explain the reason for not approving the claim."), fields=["note"])
     if ClaimStatus.REJECTED not in _allowed_from(claim):
         raise ClaimError(_l("This claim has already been decided."))
     claim.reject(actor, reason, note, now)
@@ -869,7 +869,7 @@ def request_information(claim: Claim, actor: str, message: str, now: datetime) -
     _lock(claim)
     message = _check_message(message)
     if not message:
-        raise ClaimError(_l("Say what information you need from the family."))
+        raise ClaimError(_l("Say what information you need from the family."), fields=["message"])
     if ClaimStatus.INFORMATION_REQUESTED not in _allowed_from(claim):
         raise ClaimError(_l("You cannot ask for information on this claim now."))
     claim.request_information(actor, message, now)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField, ValidationError
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 
 from assisted_visits import banking
 from assisted_visits.claims import MESSAGE_MAX
@@ -18,6 +18,7 @@ from assisted_visits.models import (
     EVIDENCE_KIND_LABELS,
     EXPENSE_TYPE_LABELS,
     NAME_MAX,
+    REJECT_REASON_LABELS,
     ExpenseType,
 )
 from assisted_visits.national_insurance import normalise_ni_number
@@ -668,3 +669,97 @@ class ReplyForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     pass
+
+
+# Caseworkers and visitor-centre staff.
+
+
+def _message_length():
+    return Length(
+        max=MESSAGE_MAX,
+        message=_l("Keep this to %(count)s characters or fewer", count=f"{MESSAGE_MAX:,}"),
+    )
+
+
+def pounds_and_pence(pence: int) -> str:
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+class AmountField(StringField):
+    """An amount in pounds to pay, 0 allowed; .pence holds it once valid."""
+
+    pence: int | None = None
+
+    def pre_validate(self, form):
+        self.pence = None
+        cleaned = (self.data or "").strip()
+        if not cleaned:
+            raise StopValidation(_l("Enter the amount to pay, or 0 to pay nothing for this cost"))
+        pence = parse_money(cleaned)
+        if pence is None:
+            raise StopValidation(_l("Enter an amount in pounds and pence, like 12.50"))
+        if pence > MAX_COST_PENCE:
+            raise StopValidation(
+                _l("Enter an amount of %(amount)s or less", amount=pounds(MAX_COST_PENCE))
+            )
+        self.pence = pence
+
+
+def approve_form(expenses, formdata=None):
+    """One amount per cost, filled in with what was claimed, and the reason for any change."""
+    fields = {
+        f"amount_{expense.id}": AmountField(
+            _l("%(number)s. %(cost)s", number=number, cost=expense.type.label),
+            default=pounds_and_pence(expense.claimed_pence),
+            filters=[_strip],
+        )
+        for number, expense in enumerate(expenses, start=1)
+    }
+    fields["reason"] = TextAreaField(
+        _l("Reason for changing an amount"),
+        description=_l("The family will see this. Leave it empty if you pay every cost in full."),
+        validators=[Optional(), _message_length()],
+        filters=[_strip],
+    )
+    form_class = type("ApproveForm", (FlaskForm,), fields)
+    return form_class(formdata) if formdata is not None else form_class()
+
+
+def approved_amounts(form, expenses) -> dict[int, int]:
+    return {expense.id: form[f"amount_{expense.id}"].pence for expense in expenses}
+
+
+class RejectForm(FlaskForm):
+    reason = ChoiceField(
+        _l("Why can the claim not be approved?"),
+        message=_l("Select the reason for not approving the claim"),
+        choices=choices((reason.value, label) for reason, label in REJECT_REASON_LABELS.items()),
+    )
+    note = TextAreaField(
+        _l("More about the reason (optional)"),
+        description=_l("The family will see this. You must explain another reason here."),
+        validators=[Optional(), _message_length()],
+        filters=[_strip],
+    )
+
+
+class RequestInformationForm(FlaskForm):
+    message = TextAreaField(
+        _l("What do you need from the family?"),
+        description=_l("The family will see this when they look at their claim."),
+        validators=[
+            InputRequired(message=_l("Say what information you need from the family.")),
+            _message_length(),
+        ],
+        filters=[_strip],
+    )
+
+
+class AssistForm(FlaskForm):
+    visit_reference = optional_text(
+        _l("Visit reference (optional)"),
+        20,
+        description=_l(
+            "If the family booked the visit with us, we fill in the claim from the booking."
+        ),
+    )

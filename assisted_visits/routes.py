@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app import db, limiter, talisman
@@ -288,7 +289,7 @@ def claim_start():
         visit = None  # a cancelled visit fills nothing in
     form = ClaimStartForm()
     if form.validate_on_submit():
-        claim = claims.start_claim(utcnow(), visit=visit)
+        claim = claims.start_claim(utcnow(), visit=visit, language=str(get_locale()))
         db.session.commit()
         session[DRAFT_KEY] = claim.id
         return redirect(url_for(".claim_visit"))
@@ -865,7 +866,7 @@ def status_reply(reference):
 def claim_again(reference):
     previous = _owned_claim(reference)
     if ConfirmForm().validate_on_submit():
-        claim = claims.start_repeat_claim(previous, utcnow())
+        claim = claims.start_repeat_claim(previous, utcnow(), language=str(get_locale()))
         db.session.commit()
         session[DRAFT_KEY] = claim.id
         return redirect(url_for(".claim_visit"))
