@@ -22,7 +22,16 @@ from centres.models import (
     SupportKind,
     SupportRecord,
 )
-from visits.models import Prison, Prisoner, Visit, Visitor, VisitSession, VisitStatus
+from visits.models import (
+    Prison,
+    Prisoner,
+    SessionKind,
+    SessionTemplate,
+    Visit,
+    Visitor,
+    VisitSession,
+    VisitStatus,
+)
 
 CHILD_UNDER = 18
 DEFAULT_LOST_CONTACT_WEEKS = 4
@@ -51,6 +60,8 @@ class Summary:
     no_shows: int
     children: int
     visits_with_children: int
+    # Children under 18 in families checked in for a child-centred session.
+    children_at_child_centred: int = 0
 
     @property
     def not_recorded(self) -> int:
@@ -89,7 +100,21 @@ def summary(prison: Prison, first: date, last: date) -> Summary:
         .join(VisitSession, VisitSession.id == Visit.session_id)
         .where(*in_period, booked, is_child_on_visit_day())
     ).one()
-    return Summary(*visits, *children)
+    child_centred = db.session.scalar(
+        sa.select(sa.func.count(Visitor.id))
+        .join(Visit, Visit.id == Visitor.visit_id)
+        .join(VisitSession, VisitSession.id == Visit.session_id)
+        .join(SessionTemplate, SessionTemplate.id == VisitSession.template_id)
+        .join(CheckIn, CheckIn.visit_id == Visit.id)
+        .where(
+            *in_period,
+            booked,
+            CheckIn.state.in_(ATTENDED),
+            SessionTemplate.kind == SessionKind.CHILD_CENTRED,
+            is_child_on_visit_day(),
+        )
+    )
+    return Summary(*visits, *children, child_centred)
 
 
 @dataclass(frozen=True)
@@ -288,6 +313,7 @@ def tables(report: Report) -> dict[str, Table]:
                 [_l("Children booked to visit"), s.children],
                 [_l("Visits with children"), s.visits_with_children],
                 [_l("Share of visits with children"), Percent(s.children_share)],
+                [_l("Children who came to child-centred visits"), s.children_at_child_centred],
             ],
         ),
         "sessions": Table(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from visits import first_visits, notifications, register, restrictions, rules
+from visits import compassionate, first_visits, notifications, register, restrictions, rules
 from visits.models import (
     CancelReason,
     Prison,
@@ -95,9 +95,32 @@ def _check_fits(
     problems = rules.visitor_group_problems(limits_of(prison), birth_dates, session.date)
     if problems:
         raise BookingError(problems[0])
+    _check_children(prison, session, birth_dates)
     (places,) = availability([session], now, excluding_visit_id)
     if not places.fits(table_type, len(birth_dates)):
         raise BookingError(_l("Sorry, that time has just been fully booked. Choose another time."))
+
+
+def _check_children(prison: Prison, session: VisitSession, birth_dates: list[date]) -> None:
+    if session.is_child_centred:
+        problem = rules.child_centred_problem(prison.adult_age, birth_dates, session.date)
+        if problem:
+            raise BookingError(problem)
+
+
+def early_days(
+    prison: Prison,
+    prison_number: str,
+    primary_carer: bool,
+    today: date,
+    now: datetime,
+    excluding_visit_id: int | None = None,
+) -> tuple[first_visits.Window | None, first_visits.Window | None]:
+    """The prisoner's first-visit days, and every day open before the usual window: those
+    and, for a compassionate visit, the days inside the usual notice."""
+    first_visit = first_visits.window(prison, prison_number, today, now, excluding_visit_id)
+    early = compassionate.window(prison, today) if primary_carer else None
+    return first_visit, compassionate.span(first_visit, early)
 
 
 def _new_reference() -> str:
@@ -155,8 +178,11 @@ def hold_place(
     contact: ContactDetails,
     today: date,
     now: datetime,
+    primary_carer: bool = False,
 ) -> Visit:
-    """Hold an open table for this journey; a journey holds one place however often it asks."""
+    """Hold an open table for this journey; a journey holds one place however often it asks.
+
+    primary_carer: the family says the prisoner was the children's primary carer."""
     session = _lock_session(prison, session_id)
     visit = _lock_journey_visit(journey_token)
     if visit is not None and visit.is_active():
@@ -166,8 +192,9 @@ def hold_place(
     table_type = restrictions.table_for(
         prison, session, prisoner.prison_number, visitors, now, visit_id
     )
-    first_visit = first_visits.window(prison, prisoner.prison_number, today, now, visit_id)
-    _check_fits(prison, session, table_type, birth_dates, today, now, visit_id, first_visit)
+    claim = compassionate.applies(prison, primary_carer, birth_dates, session.date)
+    first_visit, early = early_days(prison, prisoner.prison_number, claim, today, now, visit_id)
+    _check_fits(prison, session, table_type, birth_dates, today, now, visit_id, early)
     until = now + timedelta(minutes=prison.hold_minutes)
     if visit is None:
         visit = Visit(
@@ -186,6 +213,7 @@ def hold_place(
     visit.session = session
     visit.table_type = table_type
     visit.first_visit = first_visits.covers(first_visit, session.date)
+    visit.compassionate = claim
     _apply_details(visit, prisoner, visitors, contact)
     db.session.flush()
     return visit
@@ -226,10 +254,12 @@ def confirm_booking(
     today: date,
     now: datetime,
     allowance_override: str = "",
+    primary_carer: bool = False,
 ) -> Visit:
     """Book (or request) the held visit with the journey's latest answers; safe to repeat.
 
-    allowance_override: a staff member's reason for booking beyond the visit allowance."""
+    allowance_override: a staff member's reason for booking beyond the visit allowance.
+    primary_carer: the family says the prisoner was the children's primary carer."""
     visit = visit_for_journey(journey_token)
     if visit is None:
         raise BookingError(_l("Choose a time for your visit."))
@@ -243,9 +273,11 @@ def confirm_booking(
     visit.table_type = restrictions.table_for(
         prison, session, prisoner.prison_number, visitors, now, visit.id
     )
-    first_visit = first_visits.window(prison, prisoner.prison_number, today, now, visit.id)
-    _check_fits(prison, session, visit.table_type, birth_dates, today, now, visit.id, first_visit)
+    claim = compassionate.applies(prison, primary_carer, birth_dates, session.date)
+    first_visit, early = early_days(prison, prisoner.prison_number, claim, today, now, visit.id)
+    _check_fits(prison, session, visit.table_type, birth_dates, today, now, visit.id, early)
     visit.first_visit = first_visits.covers(first_visit, session.date)
+    visit.compassionate = claim
     if visit.status is VisitStatus.EXPIRED:
         visit.hold(now + timedelta(minutes=prison.hold_minutes), actor="family")
     _apply_details(visit, prisoner, visitors, contact)
@@ -255,6 +287,8 @@ def confirm_booking(
     reasons = restrictions.review_reasons(
         prison, prisoner.prison_number, visitors, session.date, visit.id, bool(allowance_override)
     )
+    if claim:
+        reasons += (compassionate.REVIEW_REASON,)
     visit.confirm(actor="family", review_reasons=reasons)
     notifications.visit_confirmed(visit)
     db.session.flush()
@@ -338,10 +372,10 @@ def change_visit_time(
         return
     session = _lock_session(visit.prison, session_id)
     birth_dates = [v.date_of_birth for v in visit.visitors]
-    first_visit = first_visits.window(visit.prison, visit.prisoner_number, today, now, visit.id)
-    _check_fits(
-        visit.prison, session, visit.table_type, birth_dates, today, now, visit.id, first_visit
+    first_visit, early = early_days(
+        visit.prison, visit.prisoner_number, visit.compassionate, today, now, visit.id
     )
+    _check_fits(visit.prison, session, visit.table_type, birth_dates, today, now, visit.id, early)
     visit.first_visit = first_visits.covers(first_visit, session.date)
     _refuse_changes_needing_review(visit, [details_of(v) for v in visit.visitors], session.date)
     visit.session = session
@@ -359,6 +393,16 @@ def change_visitors(
     problems = rules.visitor_group_problems(limits_of(visit.prison), birth_dates, session.date)
     if problems:
         raise BookingError(problems[0])
+    _check_children(visit.prison, session, birth_dates)
+    if visit.compassionate and not rules.has_child(
+        visit.prison.adult_age, birth_dates, session.date
+    ):
+        raise BookingError(
+            _l(
+                "This is an early visit for children: at least 1 visitor must be under %(age)s.",
+                age=visit.prison.adult_age,
+            )
+        )
     (places,) = availability([session], now, visit.id)
     if places.people_left is not None and places.people_left < len(visitors):
         raise BookingError(_l("There is not enough room in this session for that many visitors."))

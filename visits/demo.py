@@ -10,7 +10,15 @@ from app import db
 from centres.models import VisitorCentre
 from visits import booking, timetables
 from visits.booking import ContactDetails, PrisonerDetails, VisitorDetails
-from visits.models import Closure, Nation, Prison, Relationship, SessionTemplate, VisitSession
+from visits.models import (
+    Closure,
+    Nation,
+    Prison,
+    Relationship,
+    SessionKind,
+    SessionTemplate,
+    VisitSession,
+)
 from visits.sessions import bookable, ensure_sessions
 from visits.transport_models import PrisonStop, TransitFeed
 
@@ -35,6 +43,7 @@ PRISONS = [
         ],
         "tables": (24, 3, 110),
         "centre": ("Cardiff Prison Visitor Centre", "Prison Advice and Care Trust (Pact)", True),
+        "child_centred": (WED, "10:00", "12:00", (8, 0, 30)),
     },
     {
         "slug": "usk",
@@ -88,6 +97,17 @@ PRISONS = [
         "min_notice_days": 3,
     },
 ]
+
+CHILD_CENTRED_INFORMATION = {
+    "what_happens": (
+        "Parents stay at the table with their children. Staff from the visitor centre run "
+        "games, colouring and a story, and there is a snack for everyone."
+    ),
+    "play_area": "A soft play corner for under-5s and a games table for older children.",
+    "children_may_bring": (
+        "A drawing, a school report or a photo to show their parent. No toys from home."
+    ),
+}
 
 FAMILIES = [
     ("Sian", "Evans", date(1986, 4, 12), "07123 456001", [("Cerys", "Evans", date(2015, 9, 3))]),
@@ -143,6 +163,23 @@ def load(today: date, now) -> list[str]:
                     valid_until=None,
                 )
             )
+        if "child_centred" in spec:
+            weekday, start, end, (open_tables, closed_tables, people) = spec["child_centred"]
+            db.session.add(
+                SessionTemplate(
+                    prison=prison,
+                    weekday=weekday,
+                    start_time=_clock(start),
+                    end_time=_clock(end),
+                    open_tables=open_tables,
+                    closed_tables=closed_tables,
+                    people_places=people,
+                    valid_from=today - timedelta(days=365),
+                    valid_until=None,
+                    kind=SessionKind.CHILD_CENTRED,
+                    **CHILD_CENTRED_INFORMATION,
+                )
+            )
         name, run_by, play_area = spec["centre"]
         db.session.add(
             VisitorCentre(
@@ -181,7 +218,8 @@ def load(today: date, now) -> list[str]:
 
 def _book_families(prison: Prison, today: date, now) -> list[str]:
     lines = []
-    options = bookable(prison, today, now, people=3)
+    # Not all the families bring children, so none is booked into a child-centred session.
+    options = [a for a in bookable(prison, today, now, people=3) if not a.session.is_child_centred]
     for index, (first, last, born, mobile, children) in enumerate(FAMILIES):
         if index >= len(options):
             break

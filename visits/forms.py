@@ -185,6 +185,14 @@ class ChooseTimeForm(FlaskForm):
     )
 
 
+class EarlyVisitForm(FlaskForm):
+    primary_carer = ChoiceField(
+        _l("Was the prisoner the main carer of the children before they went to prison?"),
+        message=_l("Select yes if the prisoner was the children's main carer"),
+        choices=choices([("yes", _l("Yes")), ("no", _l("No"))]),
+    )
+
+
 class NeedsForm(FlaskForm):
     needs = CheckboxesField(
         _l("Does anyone visiting need extra help?"),

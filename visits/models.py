@@ -121,6 +121,19 @@ class Prison(db.Model):
         return age_on(born, on) >= self.adult_age
 
 
+class SessionKind(enum.StrEnum):
+    SOCIAL = "social"
+    # In the family area and planned around the children: at least one child must come.
+    CHILD_CENTRED = "child_centred"
+
+    @property
+    def label(self):
+        return {
+            SessionKind.SOCIAL: _l("Social visit"),
+            SessionKind.CHILD_CENTRED: _l("Child-centred visit"),
+        }[self]
+
+
 class SessionTemplate(db.Model):
     """A weekly visiting session; bookable sessions are generated from it."""
 
@@ -134,6 +147,11 @@ class SessionTemplate(db.Model):
     people_places: Mapped[int | None]
     valid_from: Mapped[date]
     valid_until: Mapped[date | None]
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind), default=SessionKind.SOCIAL)
+    # What families are told about a child-centred session, in the visits team's words.
+    play_area: Mapped[str] = mapped_column(sa.String(500), default="")
+    children_may_bring: Mapped[str] = mapped_column(sa.String(500), default="")
+    what_happens: Mapped[str] = mapped_column(sa.String(500), default="")
 
     prison: Mapped[Prison] = relationship(back_populates="templates")
 
@@ -177,6 +195,11 @@ class VisitSession(db.Model):
     cancelled: Mapped[bool] = mapped_column(default=False)
 
     prison: Mapped[Prison] = relationship()
+    template: Mapped[SessionTemplate | None] = relationship()
+
+    @property
+    def is_child_centred(self) -> bool:
+        return self.template is not None and self.template.kind is SessionKind.CHILD_CENTRED
 
     def tables(self, table_type: "TableType") -> int:
         return self.open_tables if table_type is TableType.OPEN else self.closed_tables
@@ -389,6 +412,9 @@ class Visit(db.Model):
     allowance_override_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     # The prisoner's first visit after reception, booked inside the 72-hour window.
     first_visit: Mapped[bool] = mapped_column(default=False)
+    # The family said the prisoner was the children's primary carer: a compassionate early
+    # visit, which the visits team checks before any other request.
+    compassionate: Mapped[bool] = mapped_column(default=False)
 
     cancel_reason: Mapped[CancelReason | None] = mapped_column(enum_column(CancelReason))
     cancel_details: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -418,6 +444,16 @@ class Visit(db.Model):
 
     def is_active(self) -> bool:
         return self.status in (VisitStatus.REQUESTED, VisitStatus.BOOKED)
+
+    @property
+    def children_may_be_held(self) -> bool:
+        """Parents may hold and embrace their children, unless it is a closed visit."""
+        closed = self.table_type is TableType.CLOSED or (
+            RestrictionKind.CLOSED_VISITS.value in self.review_reasons.split(",")
+        )
+        return not closed and any(
+            not self.prison.is_adult(v.date_of_birth, self.session.date) for v in self.visitors
+        )
 
     def hold_is_live(self, now: datetime) -> bool:
         return self.status is VisitStatus.HELD and self.hold_expires_at > now

@@ -16,7 +16,7 @@ from app import db
 from staff import audit
 from staff.models import StaffUser
 from timeutil import age_on
-from visits import allowance
+from visits import allowance, compassionate
 from visits.models import (
     Prison,
     Restriction,
@@ -38,6 +38,9 @@ REVIEW_REASON_LABELS = {
         "A prisoner who must be kept apart has a visit that day"
     ),
     allowance.OVER_ALLOWANCE: _l("Over the visit allowance"),
+    compassionate.REVIEW_REASON: _l(
+        "Early visit for children: the prisoner was their primary carer"
+    ),
 }
 CHILD_AGE = 18
 

@@ -41,7 +41,8 @@ def waiting_requests(prison: Prison, review_days: int, now: datetime) -> list[Wa
     visits = db.session.scalars(
         sa.select(Visit)
         .where(Visit.prison_id == prison.id, Visit.status == VisitStatus.REQUESTED)
-        .order_by(Visit.created_at, Visit.id)
+        # Compassionate early visits for children first: they are soon and cannot wait.
+        .order_by(Visit.compassionate.desc(), Visit.created_at, Visit.id)
     ).all()
     return [
         WaitingRequest(

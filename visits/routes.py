@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app import db, limiter
 from govuk_forms import choices
 from timeutil import LONDON, local_today, utcnow
-from visits import booking, first_visits, journey, rules
+from visits import booking, compassionate, journey, rules
 from visits.booking import BookingError, ContactDetails, PrisonerDetails, VisitorDetails
 from visits.forms import (
     AddAnotherVisitorForm,
@@ -19,6 +19,7 @@ from visits.forms import (
     ChooseTimeForm,
     ConfirmForm,
     ContactForm,
+    EarlyVisitForm,
     LeadVisitorForm,
     LookupForm,
     NeedsForm,
@@ -206,16 +207,17 @@ def choose_time():
     held = booking.visit_for_journey(token)
     form = ChooseTimeForm(session=held.session_id if held else None)
     number = journey.prisoner().prison_number
-    first_visit = first_visits.window(prison, number, local_today(), utcnow(), held and held.id)
+    claim = _compassionate_claim(prison, group)
+    _, early = booking.early_days(prison, number, claim, local_today(), utcnow(), held and held.id)
     options = bookable(
         prison,
         local_today(),
         utcnow(),
         len(group),
         excluding_visit_id=held.id if held else None,
-        extra_window=first_visit,
+        extra_window=early,
     )
-    _accept_any_session_in_window(form, prison, first_visit)
+    _accept_any_session_in_window(form, prison, early)
     if form.validate_on_submit():
         try:
             booking.hold_place(
@@ -227,6 +229,7 @@ def choose_time():
                 journey.contact(),
                 local_today(),
                 utcnow(),
+                primary_carer=claim,
             )
             db.session.commit()
             return redirect(url_for(".needs"))
@@ -244,12 +247,43 @@ def choose_time():
                 utcnow(),
                 len(group),
                 excluding_visit_id=held and held.id,
-                extra_window=first_visit,
+                extra_window=early,
             )
     transport = hints_for_sessions(prison, [a.session for a in options])
     return _journey_step(
-        "visits/choose_time.html", form, prison, options=options, transport=transport
+        "visits/choose_time.html",
+        form,
+        prison,
+        options=options,
+        transport=transport,
+        with_children=_has_children(prison, group),
+        compassionate=claim,
     )
+
+
+def _has_children(prison, group) -> bool:
+    return rules.has_child(prison.adult_age, [v.date_of_birth for v in group], local_today())
+
+
+def _compassionate_claim(prison, group) -> bool:
+    answer = journey.current().get("primary_carer", False)
+    return compassionate.applies(prison, answer, [v.date_of_birth for v in group], local_today())
+
+
+@bp.route("/book/early-visit", methods=["GET", "POST"])
+def early_visit():
+    prison = _journey_prison()
+    group = journey.visitors()
+    if prison is None or not group:
+        return redirect(url_for(".visitors"))
+    if not _has_children(prison, group):
+        return redirect(url_for(".choose_time"))
+    known = journey.current().get("primary_carer")
+    form = EarlyVisitForm(primary_carer=None if known is None else ("yes" if known else "no"))
+    if form.validate_on_submit():
+        journey.update(primary_carer=form.primary_carer.data == "yes")
+        return redirect(url_for(".choose_time"))
+    return _journey_step("visits/early_visit.html", form, prison)
 
 
 def _held_visit_or_redirect():
@@ -302,6 +336,7 @@ def check():
                 answers.get("details", ""),
                 local_today(),
                 utcnow(),
+                primary_carer=answers.get("primary_carer", False),
             )
             db.session.commit()
         except BookingError as error:

@@ -88,6 +88,20 @@ def visitor_group_problems(
     return problems
 
 
+def has_child(adult_age: int, birth_dates: list[date], visit_date: date) -> bool:
+    return any(age_on(born, visit_date) < adult_age for born in birth_dates)
+
+
+def child_centred_problem(adult_age: int, birth_dates: list[date], visit_date: date) -> str | None:
+    if has_child(adult_age, birth_dates, visit_date):
+        return None
+    return _l(
+        "Child-centred visits are for children: at least 1 visitor must be under %(age)s on the "
+        "day of the visit. Choose another time.",
+        age=adult_age,
+    )
+
+
 def birth_date_problem(born: date, today: date) -> str | None:
     if born > today:
         return _l("Date of birth must be in the past")

@@ -15,6 +15,7 @@ from datetime import date, time
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from app import db
 from staff import audit
@@ -24,6 +25,7 @@ from visits.models import (
     CancelReason,
     Closure,
     Prison,
+    SessionKind,
     SessionTemplate,
     TableType,
     Visit,
@@ -120,6 +122,17 @@ class WeeklySession:
     shape: SessionShape
     valid_from: date
     valid_until: date | None
+    kind: SessionKind = SessionKind.SOCIAL
+    # Told to families booking a child-centred session; kept empty for social sessions.
+    play_area: str = ""
+    children_may_bring: str = ""
+    what_happens: str = ""
+
+    @property
+    def family_information(self) -> dict[str, str]:
+        if self.kind is not SessionKind.CHILD_CENTRED:
+            return dict.fromkeys(FAMILY_INFORMATION, "")
+        return {name: getattr(self, name).strip() for name in FAMILY_INFORMATION}
 
     def runs_on(self, day: date) -> bool:
         return (
@@ -129,9 +142,18 @@ class WeeklySession:
         )
 
 
+FAMILY_INFORMATION = ("play_area", "children_may_bring", "what_happens")
+INFORMATION_MAX = 500
+
+
 def weekly_of(template: SessionTemplate) -> WeeklySession:
     return WeeklySession(
-        template.weekday, shape_of(template), template.valid_from, template.valid_until
+        template.weekday,
+        shape_of(template),
+        template.valid_from,
+        template.valid_until,
+        template.kind,
+        **{name: getattr(template, name) for name in FAMILY_INFORMATION},
     )
 
 
@@ -304,6 +326,9 @@ def _check_no_twin(prison: Prison, weekly: WeeklySession, template_id: int | Non
 
 def _check_weekly(prison: Prison, weekly: WeeklySession, template_id: int | None) -> None:
     _check_shape(weekly.shape)
+    for name, text in weekly.family_information.items():
+        if len(text) > INFORMATION_MAX:
+            raise ScheduleError(name, _l("Keep this to 500 characters or fewer"))
     if weekly.valid_until is not None and weekly.valid_until < weekly.valid_from:
         raise ScheduleError(
             "valid_until", _l("The last date must be the same as or after the first date")
@@ -329,6 +354,8 @@ def add_template(
         people_places=weekly.shape.people_places,
         valid_from=weekly.valid_from,
         valid_until=weekly.valid_until,
+        kind=weekly.kind,
+        **weekly.family_information,
     )
     db.session.add(template)
     db.session.flush()
@@ -371,6 +398,10 @@ def change_template(
     template.people_places = weekly.shape.people_places
     template.valid_from = weekly.valid_from
     template.valid_until = weekly.valid_until
+    # Visits already booked stay as they are; the rules for a kind apply to new bookings.
+    template.kind = weekly.kind
+    for name, text in weekly.family_information.items():
+        setattr(template, name, text)
     audit.record(
         staff,
         action,
@@ -522,6 +553,7 @@ def upcoming_sessions(prison: Prison, first: date, last: date) -> list[VisitSess
         db.session.scalars(
             sa.select(VisitSession)
             .where(VisitSession.prison_id == prison.id, VisitSession.date.between(first, last))
+            .options(selectinload(VisitSession.template))
             .order_by(VisitSession.date, VisitSession.start_time)
         ).all()
     )

@@ -9,8 +9,8 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from govuk_forms import ChoiceField, DateInputField, choices
-from visits.models import REJECTION_REASON_LABELS, RejectionReason
-from visits.schedule import WEEKDAYS
+from visits.models import REJECTION_REASON_LABELS, RejectionReason, SessionKind
+from visits.schedule import INFORMATION_MAX, WEEKDAYS
 
 REASON_MAX = 200
 MESSAGE_MAX = 500
@@ -139,6 +139,18 @@ def _people_places():
     )
 
 
+def _family_information(label, description):
+    return TextAreaField(
+        label,
+        description=description,
+        validators=[
+            Optional(),
+            Length(max=INFORMATION_MAX, message=_l("Keep this to 500 characters or fewer")),
+        ],
+        filters=[lambda s: s.strip() if s else s],
+    )
+
+
 class WeeklySessionForm(FlaskForm):
     weekday = ChoiceField(
         _l("Day of the week"),
@@ -160,6 +172,34 @@ class WeeklySessionForm(FlaskForm):
         _l("Last date it runs (optional)"),
         what=_l("the last date it runs"),
         description=_l("Leave blank if it runs until further notice"),
+    )
+    kind = ChoiceField(
+        _l("Type of session"),
+        message=_l("Select the type of session"),
+        description=_l("Families booking a child-centred visit see what you write about it."),
+        # Left out, as by forms made before there were kinds, it is a social session.
+        default=SessionKind.SOCIAL.value,
+        validators=[Optional()],
+        choices=choices(
+            [
+                (SessionKind.SOCIAL.value, _l("Social visit")),
+                (
+                    SessionKind.CHILD_CENTRED.value,
+                    _l("Child-centred visit, in the family area: at least 1 child must come"),
+                ),
+            ]
+        ),
+    )
+    play_area = _family_information(
+        _l("The play area (optional)"), _l("For example, what there is to play with and where")
+    )
+    children_may_bring = _family_information(
+        _l("What children may bring (optional)"),
+        _l("For example, a drawing or school work to show their parent"),
+    )
+    what_happens = _family_information(
+        _l("What will happen (optional)"),
+        _l("For example, activities, a shared meal, or time to play together"),
     )
 
 

@@ -14,7 +14,7 @@ from staff.models import Role
 from timeutil import local_today, utcnow
 from visits import prison_rules, review, rules, schedule
 from visits.forms import ConfirmForm
-from visits.models import Prison, SessionTemplate, VisitSession
+from visits.models import Prison, SessionKind, SessionTemplate, VisitSession
 from visits.schedule import NeedsConfirmation, ScheduleError, SessionShape, WeeklySession
 from visits.sessions import availability
 from visits.team_forms import (
@@ -94,7 +94,12 @@ def _shape(form) -> SessionShape:
 
 def _weekly(form) -> WeeklySession:
     return WeeklySession(
-        int(form.weekday.data), _shape(form), form.valid_from.data, form.valid_until.data
+        int(form.weekday.data),
+        _shape(form),
+        form.valid_from.data,
+        form.valid_until.data,
+        SessionKind(form.kind.data),
+        **{name: form[name].data or "" for name in schedule.FAMILY_INFORMATION},
     )
 
 
@@ -169,6 +174,8 @@ def weekly_edit(slug, template_id):
         people_places=template.people_places,
         valid_from=template.valid_from,
         valid_until=template.valid_until,
+        kind=template.kind.value,
+        **{name: getattr(template, name) for name in schedule.FAMILY_INFORMATION},
     )
     if form.validate_on_submit():
         description = _l("Change the weekly session on %(day)s", day=_describe_template(template))
