@@ -55,6 +55,7 @@ def privacy():
         "centres/pages/privacy.html",
         reviewed=STATEMENTS_REVIEWED,
         controller=config["DATA_CONTROLLER"],
+        retention_days=config["VISIT_RETENTION_DAYS"],
         texts_sent=sms.is_configured(config),
         emails_sent=config["EMAIL_BACKEND"] != "recorded",
         limits={

@@ -76,6 +76,14 @@ def test_the_privacy_notice_states_the_rate_limits_in_force(family, app):
     assert "sending feedback: 5 a minute, 30 an hour" in page
 
 
+def test_the_privacy_notice_says_how_long_visits_keep_personal_data(family, app, monkeypatch):
+    monkeypatch.setitem(app.config, "VISIT_RETENTION_DAYS", 90)
+
+    page = text_of(family.get("/privacy"))
+
+    assert "90 days after a visit, we remove from it the names" in page
+
+
 def test_the_privacy_notice_says_whether_messages_are_really_sent(family, app):
     page = text_of(family.get("/privacy"))
     assert "this service does not send text messages" in page
