@@ -218,8 +218,9 @@ def load(today: date, now) -> list[str]:
 
 def _book_families(prison: Prison, today: date, now) -> list[str]:
     lines = []
-    # Not all the families bring children, so none is booked into a child-centred session.
-    options = [a for a in bookable(prison, today, now, people=3) if not a.session.is_child_centred]
+    available = bookable(prison, today, now, people=3)
+    options = [a for a in available if not a.session.is_child_centred]
+    child_centred = [a for a in available if a.session.is_child_centred]
     for index, (first, last, born, mobile, children) in enumerate(FAMILIES):
         if index >= len(options):
             break
@@ -235,7 +236,9 @@ def _book_families(prison: Prison, today: date, now) -> list[str]:
         )
         contact = ContactDetails(booking.rules.normalise_uk_mobile(mobile), None, "en")
         token = secrets.token_urlsafe(24)
-        session_id = options[index * 2 % len(options)].session.id
+        # A family with children takes a child-centred session where there is one.
+        chosen = child_centred.pop(0) if children and child_centred else None
+        session_id = (chosen or options[index * 2 % len(options)]).session.id
         booking.hold_place(prison, token, session_id, prisoner, group, contact, today, now)
         visit = booking.confirm_booking(prison, token, prisoner, group, contact, [], "", today, now)
         lines.append(f"  {prison.name}: {visit.reference} ({first} {last}, born {born:%d %m %Y})")

@@ -275,8 +275,14 @@ def choose_time(slug):
             db.session.rollback()
             _show_error(form.session, error.message)
             held = _held(answers)
+    birth_dates = [v.date_of_birth for v in group]
     options = bookable(
-        prison, local_today(), utcnow(), len(group), excluding_visit_id=held.id if held else None
+        prison,
+        local_today(),
+        utcnow(),
+        len(group),
+        excluding_visit_id=held.id if held else None,
+        with_children=rules.has_child(prison.adult_age, birth_dates, local_today()),
     )
     return _step("choose_time", prison, form, options=options)
 

@@ -208,6 +208,7 @@ def choose_time():
     form = ChooseTimeForm(session=held.session_id if held else None)
     number = journey.prisoner().prison_number
     claim = _compassionate_claim(prison, group)
+    with_children = _has_children(prison, group)
     _, early = booking.early_days(prison, number, claim, local_today(), utcnow(), held and held.id)
     options = bookable(
         prison,
@@ -216,6 +217,7 @@ def choose_time():
         len(group),
         excluding_visit_id=held.id if held else None,
         extra_window=early,
+        with_children=with_children,
     )
     _accept_any_session_in_window(form, prison, early)
     if form.validate_on_submit():
@@ -248,6 +250,7 @@ def choose_time():
                 len(group),
                 excluding_visit_id=held and held.id,
                 extra_window=early,
+                with_children=with_children,
             )
     transport = hints_for_sessions(prison, [a.session for a in options])
     return _journey_step(
@@ -256,7 +259,7 @@ def choose_time():
         prison,
         options=options,
         transport=transport,
-        with_children=_has_children(prison, group),
+        with_children=with_children,
         compassionate=claim,
     )
 
@@ -445,8 +448,14 @@ def cancel(token):
 def change_time(token):
     visit = _changeable_visit(token)
     form = ChooseTimeForm(session=visit.session_id)
+    with_children = _has_children(visit.prison, visit.visitors)
     options = bookable(
-        visit.prison, local_today(), utcnow(), len(visit.visitors), excluding_visit_id=visit.id
+        visit.prison,
+        local_today(),
+        utcnow(),
+        len(visit.visitors),
+        excluding_visit_id=visit.id,
+        with_children=with_children,
     )
     _accept_any_session_in_window(form, visit.prison)
     if form.validate_on_submit():
@@ -466,6 +475,7 @@ def change_time(token):
                 utcnow(),
                 len(visit.visitors),
                 excluding_visit_id=visit.id,
+                with_children=with_children,
             )
     return render_template(
         "visits/choose_time.html",

@@ -163,9 +163,13 @@ def bookable(
     table_type: TableType = TableType.OPEN,
     excluding_visit_id: int | None = None,
     extra_window: tuple[date, date] | None = None,
+    with_children: bool = True,
 ) -> list[Availability]:
-    """Sessions in the booking window with a table and enough people places left."""
+    """Sessions in the booking window with a table and enough people places left; child-centred
+    ones only for a group with children."""
     sessions = sessions_in_window(prison, today, extra_window)
+    if not with_children:
+        sessions = [s for s in sessions if not s.is_child_centred]
     return [
         a for a in availability(sessions, now, excluding_visit_id) if a.fits(table_type, people)
     ]

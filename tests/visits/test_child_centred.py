@@ -177,7 +177,17 @@ def test_families_see_child_centred_sessions_labelled_with_their_information(fam
     assert f"Unless it is a closed visit, {EMBRACE}." in page.text
 
 
+def test_adults_alone_are_not_offered_child_centred_sessions(family, sessions):
+    social, child_centred = sessions
+
+    offered = offered_sessions(walk_to_choose_time(family, "cardiff").text)
+
+    assert social.id in offered
+    assert child_centred.id not in offered
+
+
 def test_choosing_a_child_centred_session_without_children_says_why(family, sessions):
+    # As from a page shown before the child was removed from the visit.
     _, child_centred = sessions
     walk_to_choose_time(family, "cardiff")
 
