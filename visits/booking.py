@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
+from centres.models import CheckIn
 from visits import compassionate, first_visits, notifications, register, restrictions, rules
 from visits.models import (
     CancelReason,
@@ -316,8 +317,14 @@ def visit_by_token(token: str) -> Visit | None:
     )
 
 
+def _checked_in(visit: Visit) -> bool:
+    # Once the visitor centre has started checking the family in, changes go through staff:
+    # new visitors would lose the ID checks already made.
+    return db.session.scalar(sa.select(CheckIn.id).where(CheckIn.visit_id == visit.id)) is not None
+
+
 def can_change(visit: Visit, now_local: datetime) -> bool:
-    return visit.is_active() and visit.session.starts_at > now_local
+    return visit.is_active() and visit.session.starts_at > now_local and not _checked_in(visit)
 
 
 def _require_changeable(visit: Visit, now_local: datetime) -> None:
@@ -325,6 +332,13 @@ def _require_changeable(visit: Visit, now_local: datetime) -> None:
         raise BookingError(_l("This visit has been cancelled, so it cannot be changed."))
     if visit.session.starts_at <= now_local:
         raise BookingError(_l("This visit has already started, so it cannot be changed."))
+    if _checked_in(visit):
+        raise BookingError(
+            _l(
+                "You have checked in at the visitor centre. "
+                "Ask the staff there to change your visit."
+            )
+        )
 
 
 def cancel_visit(

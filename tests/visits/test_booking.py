@@ -806,3 +806,25 @@ def test_a_hold_cannot_be_confirmed_through_another_prison(make_prison, make_ses
 
     assert "no longer available" in message
     assert visit.status is HELD
+
+
+def test_once_checked_in_the_family_cannot_change_or_cancel_online(
+    make_prison, make_session, book_visit, make_staff
+):
+    from centres import checkin
+    from staff.models import Role
+
+    prison = make_prison(min_notice_days=0)
+    session = make_session(prison, on=local_today(), start=time(21, 0))
+    visit = book_visit(session, visitors=[adult(), child()])
+    checkin.mark_arrived(visit, make_staff(Role.CENTRE, [prison]), utcnow())
+    db.session.commit()
+    before_start = session.starts_at - timedelta(minutes=30)
+
+    assert not booking.can_change(visit, before_start)
+    with pytest.raises(BookingError, match="checked in at the visitor centre"):
+        booking.change_visitors(visit, [adult()], local_today(), utcnow(), before_start)
+    with pytest.raises(BookingError, match="checked in at the visitor centre"):
+        booking.cancel_visit(visit, CancelReason.ILLNESS, "", "family", before_start)
+    db.session.rollback()
+    assert len(visit.visitors) == 2 and visit.status is VisitStatus.BOOKED
