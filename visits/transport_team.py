@@ -15,7 +15,7 @@ from timeutil import LONDON
 from visits import schedule
 from visits.models import Prison, SessionTemplate
 from visits.schedule import ScheduleError, WeeklySession
-from visits.timetables import transport_settings
+from visits.timetables import TRANSPORT_DEFAULTS, transport_settings
 from visits.transport import (
     CallCache,
     SessionFit,
@@ -24,9 +24,10 @@ from visits.transport import (
     prison_day,
     suggest_start_times,
 )
-from visits.transport_models import PrisonStop, TransitFeed, TransitStop
+from visits.transport_models import PrisonStop, PrisonTransport, TransitFeed, TransitStop
 
 LONGEST_WALK_MINUTES = 60
+LONGEST_WAIT_MINUTES = 240
 
 
 def _moment(day: date, clock_time: time) -> datetime:
@@ -166,6 +167,48 @@ def apply_suggestion(
         confirmed,
         action="applied suggested start time",
     )
+
+
+# The check-in window -------------------------------------------------------------------------
+
+
+class WindowError(Exception):
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def change_window(
+    prison: Prison, earliest_minutes: int, way_home_minutes: int, staff: StaffUser
+) -> PrisonTransport:
+    """How early before a session a bus may bring visitors, and how long after it a way home
+    still counts, for the fit, the suggestions and what families are shown."""
+    if earliest_minutes <= prison.arrive_minutes_before:
+        raise WindowError(
+            "earliest_minutes",
+            _l(
+                "The earliest arrival must be more than %(minutes)s minutes before the start: "
+                "visitors must be at the gate by then",
+                minutes=prison.arrive_minutes_before,
+            ),
+        )
+    settings = db.session.get(PrisonTransport, prison.id)
+    if settings is None:
+        settings = PrisonTransport(prison_id=prison.id, **TRANSPORT_DEFAULTS)
+        db.session.add(settings)
+    settings.earliest_arrival_minutes = earliest_minutes
+    settings.way_home_minutes = way_home_minutes
+    audit.record(
+        staff,
+        "changed transport check-in window",
+        "prison",
+        prison.id,
+        prison.id,
+        detail=f"from {earliest_minutes} minutes before, ways home within {way_home_minutes}",
+    )
+    db.session.flush()
+    return settings
 
 
 # Feeds ---------------------------------------------------------------------------------------

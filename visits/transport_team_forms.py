@@ -6,7 +6,7 @@ from wtforms.widgets import HiddenInput
 
 from govuk_forms import ChoiceField, DateInputField, choices
 from visits.team_forms import TimeOfDayField, WholeNumberField
-from visits.transport_team import LONGEST_WALK_MINUTES
+from visits.transport_team import LONGEST_WAIT_MINUTES, LONGEST_WALK_MINUTES
 
 USED = "yes"
 NOT_USED = "no"
@@ -43,4 +43,22 @@ class PrisonStopForm(FlaskForm):
                 (NOT_USED, _l("No, do not suggest this stop")),
             ]
         ),
+    )
+
+
+class CheckInWindowForm(FlaskForm):
+    earliest_minutes = WholeNumberField(
+        _l("How early may visitors reach the gate, in minutes before the session starts?"),
+        _l("how early visitors may reach the gate"),
+        1,
+        LONGEST_WAIT_MINUTES,
+        90,
+        description=_l("A bus that brings them earlier than this means too long a wait"),
+    )
+    way_home_minutes = WholeNumberField(
+        _l("How long after the session may the way home leave, in minutes?"),
+        _l("how long after the session the way home may leave"),
+        1,
+        LONGEST_WAIT_MINUTES,
+        120,
     )

@@ -21,6 +21,7 @@ from visits.transport_team_forms import (
     NOT_USED,
     USED,
     ApplySuggestionForm,
+    CheckInWindowForm,
     ChooseDayForm,
     PrisonStopForm,
 )
@@ -222,3 +223,30 @@ def stop_edit(slug, link_id):
     return render_template(
         "visits/transport_team/stop_form.html", prison=prison, stop=stop, form=form
     )
+
+
+# The check-in window ---------------------------------------------------------------------
+
+
+@bp.route("/transport/window", methods=["GET", "POST"])
+@staff_required(TEAM)
+def window(slug):
+    prison = scoped_prison(slug)
+    settings = transport_settings(prison)
+    form = CheckInWindowForm(
+        earliest_minutes=settings.earliest_arrival_minutes,
+        way_home_minutes=settings.way_home_minutes,
+    )
+    if form.validate_on_submit():
+        try:
+            transport_team.change_window(
+                prison, form.earliest_minutes.data, form.way_home_minutes.data, _staff()
+            )
+            db.session.commit()
+        except transport_team.WindowError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            flash(str(_l("Check-in window saved")), "success")
+            return redirect(url_for(".overview", slug=slug))
+    return render_template("visits/transport_team/window.html", prison=prison, form=form)

@@ -196,6 +196,17 @@ def test_the_visits_team_fits_sessions_to_the_timetable(tablet, screenshot_dir):
     expect(page.locator("main")).to_contain_text("13:32: Bus 24 at Prison Gate")
     expect(page.locator("main")).to_contain_text("Public transport cannot reach this session")
 
+    page.get_by_role("link", name="Change the check-in window").click()
+    check("window", "Check-in window for buses and trains")
+    earliest = page.get_by_label(re.compile("How early may visitors reach the gate"))
+    earliest.fill("10")
+    press(page, "Save")
+    check("window-errors", "Check-in window for buses and trains", error=True)
+    expect(earliest).to_have_value("10")
+    earliest.fill("90")
+    press(page, "Save")
+    check("window-saved", "How sessions fit the timetables")
+
     page.get_by_role("link", name="Day timeline").click()
     check("timeline", "Day timeline")
     expect(page.locator("svg.app-timeline")).to_be_visible()

@@ -15,7 +15,7 @@ from timeutil import local_today
 from visits.models import Prison, SessionTemplate, VisitSession
 from visits.sessions import ensure_sessions
 from visits.timetables import import_feed
-from visits.transport_models import PrisonStop
+from visits.transport_models import PrisonStop, PrisonTransport
 
 SOON = local_today() + timedelta(days=3)
 
@@ -28,10 +28,18 @@ ROUTES = [
     ("GET", "/staff/prisons/{slug}/transport/stops"),
     ("GET", "/staff/prisons/{slug}/transport/stops/{stop}"),
     ("POST", "/staff/prisons/{slug}/transport/stops/{stop}"),
+    ("GET", "/staff/prisons/{slug}/transport/window"),
+    ("POST", "/staff/prisons/{slug}/transport/window"),
 ]
 WITH_A_RECORD = [r for r in ROUTES if re.search(r"\{(template|stop)\}", r[1])]
 # Answers each form would accept: 14:00 is the start time suggested for a 13:00 session.
-ANSWERS = {"start_time": "14:00", "walk_minutes": "3", "used": "no"}
+ANSWERS = {
+    "start_time": "14:00",
+    "walk_minutes": "3",
+    "used": "no",
+    "earliest_minutes": "100",
+    "way_home_minutes": "100",
+}
 
 
 @pytest.fixture
@@ -79,6 +87,10 @@ def snapshot():
         "stops": [
             (s.id, s.walk_minutes, s.enabled, s.adjusted)
             for s in db.session.scalars(sa.select(PrisonStop).order_by(PrisonStop.id))
+        ],
+        "windows": [
+            (w.prison_id, w.earliest_arrival_minutes)
+            for w in db.session.scalars(sa.select(PrisonTransport))
         ],
         "staff actions": count(StaffAuditEvent, StaffAuditEvent.action != "signed in"),
     }
@@ -155,3 +167,5 @@ def test_the_visits_team_uses_every_page_at_its_own_prison(prisons, make_staff, 
     assert (valley.start_time, usk.start_time) == (time(14, 0), time(13, 0))
     assert not db.session.get(PrisonStop, prisons["valley"]["stop"]).enabled
     assert db.session.get(PrisonStop, prisons["usk"]["stop"]).enabled
+    assert db.session.get(PrisonTransport, prison("valley").id).earliest_arrival_minutes == 100
+    assert db.session.get(PrisonTransport, prison("usk").id) is None

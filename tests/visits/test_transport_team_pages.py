@@ -18,7 +18,7 @@ from visits.models import SessionTemplate, Visit, VisitSession, VisitStatus
 from visits.outbox import MessageKind, OutboxMessage
 from visits.sessions import ensure_sessions
 from visits.timetables import import_feed
-from visits.transport_models import PrisonStop
+from visits.transport_models import PrisonStop, PrisonTransport
 
 SOON = local_today() + timedelta(days=3)
 BASE = "/staff/prisons/valley/transport"
@@ -345,6 +345,46 @@ def test_a_wrong_walk_is_explained_and_kept(team, valley, bus_24, answers, messa
     db.session.refresh(link)
     assert (link.walk_minutes, link.adjusted) == (1, False)
     assert count(StaffAuditEvent, StaffAuditEvent.action == "changed stop near prison") == 0
+
+
+# The check-in window -------------------------------------------------------------------------
+
+
+def test_the_team_narrows_the_check_in_window(team, valley, bus_24, make_template):
+    weekly_at(make_template, valley, time(14, 0))
+
+    saved = team.submit(f"{BASE}/window", {"earliest_minutes": "25", "way_home_minutes": "60"})
+
+    assert saved.status_code == 302
+    settings = db.session.get(PrisonTransport, valley.id)
+    assert (settings.earliest_arrival_minutes, settings.way_home_minutes) == (25, 60)
+    # At the gate 13:33: more than 25 minutes before 14:00, so too long a wait.
+    text = text_of(team.get(BASE))
+    assert "between 25 and 20 minutes before" in text
+    assert "Public transport cannot reach this session" in text
+    assert count(StaffAuditEvent, StaffAuditEvent.action == "changed transport check-in window")
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (
+            {"earliest_minutes": "20", "way_home_minutes": "60"},
+            "must be more than 20 minutes before the start",
+        ),
+        ({"earliest_minutes": "an hour", "way_home_minutes": "60"}, "as a whole number"),
+        ({"earliest_minutes": "90", "way_home_minutes": ""}, "Enter how long after"),
+        ({"earliest_minutes": "90", "way_home_minutes": "999"}, "between 1 and 240"),
+    ],
+)
+def test_a_window_that_cannot_work_is_explained_and_kept(team, valley, answers, message):
+    page = team.submit(f"{BASE}/window", answers)
+
+    assert page.status_code == 200
+    assert message in error_summary(page.text)
+    for value in answers.values():
+        assert f'value="{value}"' in page.text
+    assert db.session.get(PrisonTransport, valley.id) is None
 
 
 def test_the_dashboard_links_to_the_transport_pages(team, valley):
