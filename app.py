@@ -108,6 +108,7 @@ def create_app(config_overrides=None):
     from centres.pages import bp as pages_bp
     from centres.routes import bp as centres_bp
     from centres.staff_routes import bp as centre_staff_bp
+    from family_days import routes as family_days_routes
     from staff import access as staff_access
     from staff.routes import bp as staff_bp
     from visits import on_behalf_routes, register_routes
@@ -139,6 +140,8 @@ def create_app(config_overrides=None):
     app.register_blueprint(feedback_staff_bp)
     app.register_blueprint(first_visits_bp)
     app.register_blueprint(messages_staff_bp)
+    app.register_blueprint(family_days_routes.bp)
+    app.register_blueprint(family_days_routes.staff_bp)
     staff_access.init_app(app)
 
     @app.route("/assets/<path:filename>")

@@ -155,3 +155,10 @@ def apply(day_id: int, details: NewApplication, today: date, now: datetime) -> F
         waiting_list.offer_freed_places(day, now)
     db.session.flush()
     return application
+
+
+def application_at_prison(prison: Prison, application_id: int) -> FamilyDayApplication | None:
+    application = db.session.get(FamilyDayApplication, application_id)
+    if application is None or application.family_day.prison_id != prison.id:
+        return None
+    return application

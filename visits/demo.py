@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app import db
 from centres.models import VisitorCentre
+from family_days import demo as family_days_demo
 from visits import booking, timetables
 from visits.booking import ContactDetails, PrisonerDetails, VisitorDetails
 from visits.models import (
@@ -211,6 +212,8 @@ def load(today: date, now) -> list[str]:
             )
         )
         db.session.flush()
+        if spec is PRISONS[0]:
+            lines += family_days_demo.add_family_day(prison, today)
         ensure_sessions(prison, today, today + timedelta(days=prison.max_advance_days))
         lines += _book_families(prison, today, now)
     return lines
