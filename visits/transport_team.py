@@ -28,6 +28,7 @@ from visits.transport_models import PrisonStop, PrisonTransport, TransitFeed, Tr
 
 LONGEST_WALK_MINUTES = 60
 LONGEST_WAIT_MINUTES = 240
+SUGGESTIONS = 3
 
 
 def _moment(day: date, clock_time: time) -> datetime:
@@ -100,8 +101,19 @@ def suggestions_for(prison: Prison, template: SessionTemplate, today: date) -> T
     day = next_run(template, today)
     if day is None:
         return TemplateSuggestions(template, None, None, [])
-    length = session_length(template)
-    ideas = suggest_start_times(prison, day, length, current=template.start_time)
+    # A start time another weekly session on that day already has cannot be applied.
+    taken = {
+        t.start_time
+        for t in running_templates(prison, today)
+        if t.weekday == template.weekday and t.id != template.id
+    }
+    ideas = suggest_start_times(
+        prison,
+        day,
+        session_length(template),
+        current=template.start_time,
+        limit=SUGGESTIONS + len(taken),
+    )
     current = next((s for s in ideas if s.start == template.start_time), None)
     if current is None and ideas:
         fit = fit_from_day(
@@ -118,15 +130,9 @@ def suggestions_for(prison: Prison, template: SessionTemplate, today: date) -> T
             len(fit.departures),
             fit.score,
         )
-    # A start time another weekly session on that day already has cannot be applied.
-    taken = {
-        t.start_time
-        for t in running_templates(prison, today)
-        if t.weekday == template.weekday and t.id != template.id
-    }
     better = [
         s for s in ideas if current is not None and s.score > current.score and s.start not in taken
-    ]
+    ][:SUGGESTIONS]
     return TemplateSuggestions(template, day, current, better)
 
 
