@@ -6,10 +6,14 @@ also records who looked at a claim, its evidence and its bank details. Nothing h
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
+from app import db
 from assisted_visits import claims
 from assisted_visits.banking import BankDetails, BankDetailsCipher
 from assisted_visits.models import AWAITING_CASEWORKER, AWAITING_FAMILY, Claim, ClaimEvidence
 from staff import audit
+from staff.models import StaffUser
 from visits.models import Prison
 
 
@@ -64,3 +68,16 @@ def reject(staff, claim: Claim, reason, note: str, now: datetime) -> None:
 def request_information(staff, claim: Claim, message: str, now: datetime) -> None:
     claims.request_information(claim, actor(staff), message, now)
     audit.record(staff, "asked for information", "claim", claim.id, claim.prison_id)
+
+
+def staff_names(claim: Claim) -> dict[str, str]:
+    """The names behind the "staff:<id>" actors in a claim's history."""
+    ids = {
+        int(event.actor.removeprefix("staff:"))
+        for event in claim.events
+        if event.actor.startswith("staff:") and event.actor.removeprefix("staff:").isdigit()
+    }
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(ids))).all()
+    return {f"staff:{staff.id}": staff.name for staff in found}

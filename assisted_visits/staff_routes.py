@@ -22,6 +22,7 @@ from assisted_visits.models import (
     ALLOWED_TRANSITIONS,
     AWAITING_CASEWORKER,
     ClaimStatus,
+    EvidenceKind,
     RejectReason,
 )
 from assisted_visits.routes import DOWNLOAD_POLICY, DRAFT_KEY, evidence_download
@@ -64,6 +65,30 @@ RULE_LABELS = {
     "escort": _l("Escort"),
     "bank_details": _l("Bank details"),
 }
+
+
+# Notes the service writes in a claim's history, as staff read them.
+EVENT_NOTES = {
+    "reminder sent": _l("Reminder sent to the family"),
+    "bank details viewed": _l("Full bank details viewed"),
+    "no reply after a reminder": _l("No reply after a reminder"),
+}
+
+
+def _event_note(note: str):
+    if note.startswith("evidence added: "):
+        kind = note.removeprefix("evidence added: ")
+        if kind in EvidenceKind:
+            return _l("Evidence added: %(kind)s", kind=EvidenceKind(kind).label)
+    return EVENT_NOTES.get(note, note)
+
+
+def _actor_names(claim) -> dict[str, str]:
+    return {
+        "family": _l("The family"),
+        "system": _l("The service"),
+        **casework.staff_names(claim),
+    }
 
 
 def _claim_or_404(prison, reference):
@@ -109,6 +134,9 @@ def _claim_page(prison, claim, revealed=None, status=200):
                 checks=checks,
                 status_label=STAFF_STATUS_LABELS[claim.status],
                 status_labels=STAFF_STATUS_LABELS,
+                actor_names=_actor_names(claim),
+                event_note=_event_note,
+                reject_label=lambda value: RejectReason(value).label,
                 masked=claims.bank_details_of(claim, cipher) if claim.bank_details else None,
                 revealed=revealed,
                 reveal_form=ConfirmForm(),

@@ -277,6 +277,8 @@ def test_rejecting_records_the_reason_from_the_list(caseworker, claim):
     assert decided.reject_reason is RejectReason.INCOME
     assert decided.events[-1].reason == "income"
     assert audit_actions(caseworker.staff)[-1] == "rejected claim"
+    history = caseworker.get(url(claim)).text
+    assert "Not approved – You do not get a benefit or certificate that qualifies" in history
 
 
 @pytest.mark.parametrize(
@@ -341,7 +343,11 @@ def test_revealing_the_bank_details_is_recorded(caseworker, claim):
     assert response.headers["Cache-Control"] == "no-store"
     assert "viewed bank details" in audit_actions(caseworker.staff)
     assert count(ClaimEvent, ClaimEvent.note == "bank details viewed") == 1
-    assert BANK.account_number not in caseworker.get(url(claim)).text
+    later = caseworker.get(url(claim)).text
+    assert BANK.account_number not in later
+    history = later[later.index('id="history"') :]
+    assert "Test caseworker" in history
+    assert "Full bank details viewed" in history
 
 
 def test_revealing_needs_the_forms_token(caseworker, claim):
