@@ -22,6 +22,7 @@ from centres.models import (
     SupportKind,
     SupportRecord,
 )
+from family_days import attendance
 from visits.models import (
     Prison,
     Prisoner,
@@ -62,6 +63,7 @@ class Summary:
     visits_with_children: int
     # Children under 18 in families checked in for a child-centred session.
     children_at_child_centred: int = 0
+    children_at_family_days: int = 0
 
     @property
     def not_recorded(self) -> int:
@@ -114,7 +116,8 @@ def summary(prison: Prison, first: date, last: date) -> Summary:
             is_child_on_visit_day(),
         )
     )
-    return Summary(*visits, *children, child_centred)
+    family_days = attendance.children_attended(prison, first, last)
+    return Summary(*visits, *children, child_centred, family_days)
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,7 @@ def tables(report: Report) -> dict[str, Table]:
                 [_l("Visits with children"), s.visits_with_children],
                 [_l("Share of visits with children"), Percent(s.children_share)],
                 [_l("Children who came to child-centred visits"), s.children_at_child_centred],
+                [_l("Children who came to family days"), s.children_at_family_days],
             ],
         ),
         "sessions": Table(
