@@ -447,9 +447,11 @@ class Visit(db.Model):
 
     @property
     def children_may_be_held(self) -> bool:
-        """Parents may hold and embrace their children, unless it is a closed visit."""
-        closed = self.table_type is TableType.CLOSED or (
-            RestrictionKind.CLOSED_VISITS.value in self.review_reasons.split(",")
+        """Parents may hold and embrace their children, unless it is a closed visit. Nor is
+        it said while the prison checks a closed visit or whether children may come at all."""
+        waiting_on = {RestrictionKind.CLOSED_VISITS.value, RestrictionKind.CHILD_CONTACT.value}
+        closed = self.table_type is TableType.CLOSED or bool(
+            waiting_on & set(self.review_reasons.split(","))
         )
         return not closed and any(
             not self.prison.is_adult(v.date_of_birth, self.session.date) for v in self.visitors

@@ -247,6 +247,18 @@ def test_a_closed_visit_is_not_told_parents_may_hold_their_children(
     assert "hold and hug" not in page.text
 
 
+def test_a_visit_waiting_on_a_child_contact_check_is_not_told_about_holding_children(
+    family, cardiff, sessions, make_restriction, book_visit
+):
+    social, _ = sessions
+    make_restriction(cardiff, RestrictionKind.CHILD_CONTACT, prisoner_number="A1234BC")
+
+    visit = book_visit(social, [adult(), child()])
+
+    assert visit.status is VisitStatus.REQUESTED
+    assert "hold and hug" not in family.get(f"/visit/{visit.manage_token}").text
+
+
 # The visits team's pages ---------------------------------------------------------------------
 
 
