@@ -763,3 +763,21 @@ class AssistForm(FlaskForm):
             "If the family booked the visit with us, we fill in the claim from the booking."
         ),
     )
+
+
+class FindClaimForStaffForm(FlaskForm):
+    """Read from the address (GET): nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    reference = StringField(
+        _l("Find a claim by its reference"),
+        description=_l("Decided and closed claims are found here too"),
+        validators=[InputRequired(message=_l("Enter a claim reference"))],
+        filters=[_strip],
+    )
+
+    def validate_reference(self, field):
+        if len(rules.normalise_reference(field.data)) != rules.REFERENCE_LENGTH:
+            raise ValidationError(_l("A claim reference has 8 letters and numbers"))

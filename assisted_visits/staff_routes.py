@@ -1,7 +1,16 @@
 """Travel cost claims for staff: the caseworker's queue and decisions, under
 /staff/prisons/<slug>/claims/, and claims that visitor-centre staff fill in with a family."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import session as browser_session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -13,6 +22,7 @@ from assisted_visits.claims import ClaimError
 from assisted_visits.forms import (
     AssistForm,
     ConfirmForm,
+    FindClaimForStaffForm,
     RejectForm,
     RequestInformationForm,
     approve_form,
@@ -25,7 +35,13 @@ from assisted_visits.models import (
     EvidenceKind,
     RejectReason,
 )
-from assisted_visits.routes import DOWNLOAD_POLICY, DRAFT_KEY, evidence_download
+from assisted_visits.routes import (
+    CLAIMS_KEY,
+    DOWNLOAD_POLICY,
+    DRAFT_KEY,
+    SENT_KEY,
+    evidence_download,
+)
 from centres import checkin
 from staff.access import add_prison_link, scoped_prison, staff_required
 from staff.models import Role
@@ -171,12 +187,22 @@ def _decided(prison, claim, message):
 @staff_required(*CASEWORK)
 def queue(slug):
     prison = scoped_prison(slug)
+    find_form = FindClaimForStaffForm(request.args)
+    if "reference" in request.args and find_form.validate():
+        found = casework.open_claim(current_user, prison, find_form.reference.data)
+        if found is not None:
+            db.session.commit()
+            return redirect(url_for(".claim", slug=slug, reference=found.reference))
+        find_form.reference.errors = [
+            _l("No claim at %(prison)s has that reference", prison=prison.name)
+        ]
     waiting = casework.queue(current_user, prison)
     db.session.commit()
     return render_template(
         "assisted_visits/staff/queue.html",
         prison=prison,
         waiting=waiting,
+        form=find_form,
         status_labels=STAFF_STATUS_LABELS,
         missing_evidence=lambda claim: claims.missing_evidence(claim, claims.now_in_london()),
         now=utcnow(),
@@ -319,6 +345,9 @@ def assist(slug):
                 current_user, prison, utcnow(), visit, str(get_locale())
             )
             db.session.commit()
+            # This device forgets the family before: each family sees only their own claim.
+            browser_session.pop(CLAIMS_KEY, None)
+            browser_session.pop(SENT_KEY, None)
             browser_session[DRAFT_KEY] = draft.id
             return redirect(url_for("assisted_visits.claim_visit"))
     return render_template(

@@ -112,3 +112,27 @@ def test_the_caseworker_sees_the_claim_was_made_with_centre_staff(
 
     assert "Made with the family by visitor centre staff (Test centre)" in page
     assert "Made with centre staff" in queue
+
+
+def test_the_next_family_on_the_device_cannot_see_the_claim_before(centre, cardiff, sent_claim):
+    earlier = sent_claim(cardiff)
+    with centre.client.session_transaction() as session:
+        session["claims"] = [earlier.id]  # the family before finished their claim here
+    assert centre.get(f"/help-with-costs/claims/{earlier.reference}").status_code == 200
+
+    centre.submit(ASSIST, {"visit_reference": ""})
+
+    again = centre.get(f"/help-with-costs/claims/{earlier.reference}")
+    assert again.headers["Location"].endswith("/help-with-costs/claims/find")
+
+
+def test_once_sent_the_staff_member_is_offered_the_way_back(centre, cardiff, sent_claim, app):
+    claim = sent_claim(cardiff)
+    claim.channel, claim.assisted_by_id = "assisted", centre.staff.id
+    db.session.commit()
+    with centre.client.session_transaction() as session:
+        session["claims"], session["claim_sent"] = [claim.id], claim.id
+
+    page = centre.get("/help-with-costs/claim/sent").text
+
+    assert 'id="back-to-staff"' in page

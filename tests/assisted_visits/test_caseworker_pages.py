@@ -104,6 +104,39 @@ def test_the_queue_lists_open_claims_longest_waiting_first_with_what_each_waits_
     assert audit_actions(caseworker.staff) == ["viewed claims queue"]
 
 
+def test_a_decided_claim_is_found_by_its_reference(caseworker, claim):
+    claims.reject(claim, "staff:1", RejectReason.DUPLICATE, "", utcnow())
+    db.session.commit()
+    typed = f"{claim.reference[:4]}-{claim.reference[4:]}".lower()
+
+    response = caseworker.get(f"/staff/prisons/cardiff/claims?reference={typed}")
+
+    assert response.headers["Location"].endswith(url(claim))
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter a claim reference"),
+        ("ABC", "A claim reference has 8 letters and numbers"),
+        ("BCDF-2345", "No claim at HMP Cardiff has that reference"),
+    ],
+)
+def test_a_reference_not_found_is_shown_and_kept(caseworker, claim, typed, message):
+    response = caseworker.get(f"/staff/prisons/cardiff/claims?reference={typed}")
+
+    assert message in error_summary(response.text)
+    assert f'value="{typed}"' in response.text
+
+
+def test_a_claim_of_another_prison_is_not_found_by_reference(make_staff, sign_in, usk, claim):
+    other = sign_in(make_staff(Role.CASEWORKER, [usk]))
+
+    response = other.get(f"/staff/prisons/usk/claims?reference={claim.reference}")
+
+    assert "No claim at HMP Usk has that reference" in error_summary(response.text)
+
+
 def test_the_claim_page_shows_every_rule_check_the_costs_and_masked_bank_details(caseworker, claim):
     page = caseworker.get(url(claim))
 
@@ -278,7 +311,9 @@ def test_rejecting_records_the_reason_from_the_list(caseworker, claim):
     assert decided.events[-1].reason == "income"
     assert audit_actions(caseworker.staff)[-1] == "rejected claim"
     history = caseworker.get(url(claim)).text
-    assert "Not approved – You do not get a benefit or certificate that qualifies" in history
+    assert (
+        "Not approved \N{EN DASH} You do not get a benefit or certificate that qualifies" in history
+    )
 
 
 @pytest.mark.parametrize(
