@@ -319,3 +319,57 @@ def test_visitor_centre_staff_check_families_in_but_cannot_plan_days(
     assert response.status_code == 302
     db.session.expire_all()
     assert application.status is ApplicationStatus.ATTENDED
+
+
+def test_the_team_changes_a_day_but_not_below_the_places_already_given(
+    prison, day, make_staff, sign_in, apply_for
+):
+    from family_days import decisions
+
+    team = make_staff(Role.VISITS_TEAM, [prison])
+    for application in (apply_for(day), apply_for(day)):
+        decisions.approve(application, team, utcnow())
+    db.session.commit()
+    staff = sign_in(team)
+    url = f"/staff/prisons/{prison.slug}/family-days/{day.id}/edit"
+    form = staff.get(url).text
+    assert 'value="Summer family day"' in form and 'value="10:00"' in form
+    fields = {
+        "title": "Summer family day",
+        **_date("date", day.date),
+        "start_time": "10:00",
+        "end_time": "15:00",
+        "families": "1",
+        "adults_per_family": "2",
+        "min_child_age": "0",
+        "max_child_age": "17",
+        **_date("applications_open", day.applications_open),
+        **_date("applications_close", day.applications_close),
+        "allocation": "ballot",
+        "minimum_incentive_level": "none",
+        "recent_visit_days": "90",
+        "offer_hours": "48",
+    }
+
+    refused = staff.submit(url, fields)
+    assert refused.status_code == 200
+    assert "More families than that already have places" in refused.text
+
+    changed = staff.submit(url, {**fields, "families": "2"})
+
+    assert changed.status_code == 302
+    db.session.expire_all()
+    assert (day.families, day.adults_per_family, day.end_time.hour) == (2, 2, 15)
+
+
+def test_declining_needs_a_reason(prison, day, make_staff, sign_in, apply_for):
+    application = apply_for(day)
+    staff = sign_in(make_staff(Role.VISITS_TEAM, [prison]))
+    url = f"/staff/prisons/{prison.slug}/family-days/{day.id}/applications/{application.id}/decline"
+
+    response = staff.submit(url, {"details": "No"})
+
+    assert response.status_code == 200
+    assert "Select the reason" in response.text and 'href="#reason"' in response.text
+    db.session.expire_all()
+    assert application.status is ApplicationStatus.APPLIED
