@@ -332,6 +332,8 @@ def test_a_rejection_without_a_good_reason_is_refused(caseworker, claim, answers
     assert response.status_code == 400
     assert message in summary
     assert f'href="#{field}' in summary
+    if answers.get("note", "").strip():
+        assert answers["note"] in response.text  # what was typed is kept
     assert fresh(claim).status is ClaimStatus.NEW
 
 

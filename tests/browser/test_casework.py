@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
 EMAIL = "cai@casework.example"
+CENTRE_EMAIL = "carys@centre.example"
 PASSWORD = "a long caseworker password"
 
 
@@ -52,6 +53,7 @@ def send_a_claim(app) -> str:
         claims.set_bank_details(claim, BANK, cipher_from_config(app.config))
         claims.submit(claim, True, today, now, now_local())
         accounts.create_staff(None, EMAIL, "Cai Caseworker", Role.CASEWORKER, [cardiff], PASSWORD)
+        accounts.create_staff(None, CENTRE_EMAIL, "Carys Centre", Role.CENTRE, [cardiff], PASSWORD)
         db.session.commit()
         return format_reference(claim.reference)
 
@@ -168,3 +170,47 @@ def test_a_caseworker_checks_and_approves_a_claim(laptop, check, casework_server
     expect(page.locator("#decision")).to_contain_text("£18.50")
     expect(page.locator("#decision")).to_contain_text("The shortest route is 75 miles.")
     expect(page.locator("#actions")).to_have_count(0)
+
+
+def test_the_other_decisions_and_assisted_claims_pass_axe(laptop, check, casework_server):
+    page, (_, reference) = laptop, casework_server
+    page.goto("/staff/login")
+    page.get_by_label("Email address", exact=True).fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press(page, "Sign in")
+    plain = reference.replace("-", "")
+
+    page.goto(f"/staff/prisons/cardiff/claims/{plain}/reject")
+    check("reject", "Do not approve the claim")
+    press(page, "Do not approve the claim")
+    check("reject-error", "Do not approve the claim", error=True)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the reason")
+
+    page.goto(f"/staff/prisons/cardiff/claims/{plain}/request-information")
+    check("ask", "Ask the family for information")
+    press(page, "Ask the family")
+    check("ask-error", "Ask the family for information", error=True)
+
+    page.goto("/staff/prisons/cardiff/claims?reference=nope")
+    check("find-error", "Travel cost claims", error=True)
+
+
+def test_a_centre_worker_starts_a_claim_with_a_family(laptop, check, casework_server):
+    page = laptop
+    page.goto("/staff/login")
+    page.get_by_label("Email address", exact=True).fill(CENTRE_EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press(page, "Sign in")
+    page.get_by_role("link", name="Help a family claim travel costs").first.click()
+
+    check("assist", "Help a family claim travel costs")
+    page.get_by_label("Visit reference (optional)").fill("ZZZZ-9999")
+    press(page, "Start the claim")
+    check("assist-error", "Help a family claim travel costs", error=True)
+    expect(page.get_by_label("Visit reference (optional)")).to_have_value("ZZZZ-9999")
+    page.get_by_label("Visit reference (optional)").fill("")
+    press(page, "Start the claim")
+
+    expect(page).to_have_url(re.compile(r"/help-with-costs/claim/visit$"))
+    expect(page.get_by_label("HMP Cardiff")).to_be_checked()
+    assert_no_axe_violations(page)
