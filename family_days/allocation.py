@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from family_days import eligibility, places
+from family_days import eligibility, notifications, places
 from family_days.models import (
     AllocationMethod,
     ApplicationStatus,
@@ -129,9 +129,11 @@ def allocate(day_id: int, staff, now: datetime, seed: int | None = None) -> Fami
         application.rank = rank
         if free > 0:
             application.approve(actor=f"staff:{staff.id}")
+            notifications.place_confirmed(application, now)
             free -= 1
         else:
             application.put_on_waiting_list(f"staff:{staff.id}", rank)
+            notifications.on_waiting_list(application, now)
     day.allocated_at = now
     audit.record(
         staff,

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from family_days import allocation, places, waiting_list
+from family_days import allocation, notifications, places, waiting_list
 from family_days.models import (
     ApplicationStatus,
     DeclineReason,
@@ -48,15 +48,17 @@ def approve(application: FamilyDayApplication, staff, now: datetime) -> None:
         raise DecisionError(_l("There are no places left. Add the family to the waiting list."))
     application.approve(actor=f"staff:{staff.id}")
     _audit(staff, "approved family day application", application)
+    notifications.place_confirmed(application, now)
 
 
-def waitlist(application: FamilyDayApplication, staff) -> None:
+def waitlist(application: FamilyDayApplication, staff, now: datetime) -> None:
     day = places.lock_day(application.family_day_id)
     application = places.lock_application(application.id)
     if application.status is not ApplicationStatus.APPLIED:
         raise DecisionError(_l("Only new applications can be added to the waiting list."))
     application.put_on_waiting_list(f"staff:{staff.id}", allocation.next_rank(day))
     _audit(staff, "added family day application to waiting list", application)
+    notifications.on_waiting_list(application, now)
 
 
 def decline(
@@ -77,6 +79,7 @@ def decline(
         raise DecisionError(_l("This application has already been closed."))
     application.decline(f"staff:{staff.id}", reason, details)
     _audit(staff, "declined family day application", application, reason.value)
+    notifications.declined(application, now)
     waiting_list.offer_freed_places(day, now)
 
 

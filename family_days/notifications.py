@@ -11,7 +11,8 @@ from family_days.models import FamilyDayApplication
 from timeutil import LONDON
 from visits import outbox
 from visits.messages import MessageKind, render
-from visits.outbox import Channel
+from visits.notifications import to_utc
+from visits.outbox import Channel, OutboxMessage
 
 
 def status_link(application: FamilyDayApplication) -> str:
@@ -22,19 +23,29 @@ def status_link(application: FamilyDayApplication) -> str:
 def _values(application: FamilyDayApplication) -> dict:
     day = application.family_day
     locale = get_locale()
-    deadline = application.offer_expires_at.replace(tzinfo=UTC).astimezone(LONDON)
-    return {
+    values = {
         "prison": day.prison.name,
         "date": format_date(day.date, "EEEE d MMMM", locale=locale),
-        # The deadline to accept, as "17:00, Friday 5 December".
-        "time": format_time(deadline.time(), "HH:mm", locale=locale)
-        + ", "
-        + format_date(deadline.date(), "EEEE d MMMM", locale=locale),
         "link": status_link(application),
     }
+    if application.offer_expires_at is not None:
+        # The deadline to accept, as "17:00, Friday 5 December".
+        deadline = application.offer_expires_at.replace(tzinfo=UTC).astimezone(LONDON)
+        values["time"] = (
+            format_time(deadline.time(), "HH:mm", locale=locale)
+            + ", "
+            + format_date(deadline.date(), "EEEE d MMMM", locale=locale)
+        )
+    if application.decline_reason is not None:
+        values["reason"] = " ".join(
+            filter(None, [str(application.decline_reason.family_text), application.decline_details])
+        )
+    return values
 
 
-def place_offered(application: FamilyDayApplication, now: datetime) -> list:
+def _notify(
+    application: FamilyDayApplication, kind: MessageKind, now: datetime, stale_at: datetime
+) -> list[OutboxMessage]:
     contacts = []
     if application.mobile:
         contacts.append((Channel.SMS, application.mobile))
@@ -45,9 +56,9 @@ def place_offered(application: FamilyDayApplication, now: datetime) -> list:
         with force_locale(application.language):
             values = _values(application)
         budget = current_app.config["SMS_MAX_SEGMENTS"] if channel is Channel.SMS else None
-        rendered = render(MessageKind.FAMILY_DAY_OFFER, application.language, values, budget)
+        rendered = render(kind, application.language, values, budget)
         message = outbox.enqueue(
-            MessageKind.FAMILY_DAY_OFFER,
+            kind,
             channel,
             recipient,
             rendered.body,
@@ -55,9 +66,30 @@ def place_offered(application: FamilyDayApplication, now: datetime) -> list:
             subject=rendered.subject,
             segments=rendered.segments,
             language=application.language,
-            stale_at=application.offer_expires_at,
+            stale_at=stale_at,
         )
         message.prison_id = application.family_day.prison_id
         queued.append(message)
     db.session.flush()
     return queued
+
+
+def _day_starts_utc(application: FamilyDayApplication) -> datetime:
+    day = application.family_day
+    return to_utc(datetime.combine(day.date, day.start_time))
+
+
+def place_offered(application: FamilyDayApplication, now: datetime) -> list[OutboxMessage]:
+    return _notify(application, MessageKind.FAMILY_DAY_OFFER, now, application.offer_expires_at)
+
+
+def place_confirmed(application: FamilyDayApplication, now: datetime) -> list[OutboxMessage]:
+    return _notify(application, MessageKind.FAMILY_DAY_PLACE, now, _day_starts_utc(application))
+
+
+def on_waiting_list(application: FamilyDayApplication, now: datetime) -> list[OutboxMessage]:
+    return _notify(application, MessageKind.FAMILY_DAY_WAITING, now, _day_starts_utc(application))
+
+
+def declined(application: FamilyDayApplication, now: datetime) -> list[OutboxMessage]:
+    return _notify(application, MessageKind.FAMILY_DAY_DECLINED, now, _day_starts_utc(application))

@@ -399,7 +399,7 @@ def waitlist(slug, day_id, application_id):
         slug,
         day_id,
         application_id,
-        lambda a: decisions.waitlist(a, _staff()),
+        lambda a: decisions.waitlist(a, _staff(), utcnow()),
         _l("Added to the waiting list."),
     )
 

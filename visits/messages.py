@@ -33,6 +33,9 @@ class MessageKind(enum.StrEnum):
     CANCEL_NOT_FOUND = "cancel_not_found"
     FEEDBACK_REPLY = "feedback_reply"
     FAMILY_DAY_OFFER = "family_day_offer"
+    FAMILY_DAY_PLACE = "family_day_place"
+    FAMILY_DAY_WAITING = "family_day_waiting"
+    FAMILY_DAY_DECLINED = "family_day_declined"
     CLAIM_INFO_REQUESTED = "claim_info_requested"
     CLAIM_APPROVED = "claim_approved"
     CLAIM_REJECTED = "claim_rejected"
@@ -236,6 +239,39 @@ TEMPLATES = {
             Sentence(_l("A place is free for you at the family day at %(prison)s on %(date)s.")),
             Sentence(_l("Accept it by %(time)s: %(link)s")),
             Sentence(_l("If you do not accept it in time, it goes to the next family."), drop=1),
+        ),
+    ),
+    MessageKind.FAMILY_DAY_PLACE: Template(
+        _l("Family day place confirmed: %(prison)s, %(date)s"),
+        (
+            Sentence(_l("Your family has a place at the family day at %(prison)s on %(date)s.")),
+            Sentence(_l("Details: %(link)s")),
+        ),
+    ),
+    MessageKind.FAMILY_DAY_WAITING: Template(
+        _l("Family day waiting list: %(prison)s, %(date)s"),
+        (
+            Sentence(
+                _l(
+                    "All places at the family day at %(prison)s on %(date)s are taken. "
+                    "You are on the waiting list."
+                )
+            ),
+            Sentence(_l("We will tell you if a place becomes free."), drop=1),
+            Sentence(_l("Details: %(link)s")),
+        ),
+    ),
+    MessageKind.FAMILY_DAY_DECLINED: Template(
+        _l("Family day application not approved: %(prison)s, %(date)s"),
+        (
+            Sentence(
+                _l(
+                    "Your application for the family day at %(prison)s on %(date)s was not "
+                    "approved."
+                )
+            ),
+            REASON,
+            Sentence(_l("Details: %(link)s"), drop=1),
         ),
     ),
     # Claims for help with travel costs: the family reads the details after proving who they are.

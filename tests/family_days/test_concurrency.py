@@ -64,7 +64,7 @@ def test_places_freed_at_once_are_each_offered_to_one_family(
         decisions.approve(application, staff, utcnow())
     waiting = [apply_for(day) for _ in range(6)]
     for application in waiting:
-        decisions.waitlist(application, staff)
+        decisions.waitlist(application, staff, utcnow())
     db.session.commit()
     ids = [a.id for a in holders]
     waiting_ids = [a.id for a in waiting]
