@@ -59,6 +59,7 @@ def day(prison, make_family_day):
 
 
 def test_a_family_finds_the_day_and_applies(family, prison, day):
+    assert 'href="/family-days"' in family.get("/").text
     assert prison.name in family.get("/family-days").text
     listing = family.get(f"/family-days/{prison.slug}")
     assert f"/family-days/{prison.slug}/{day.id}/apply" in listing.text
