@@ -35,6 +35,7 @@ from assisted_visits.models import (
     EvidenceKind,
     RejectReason,
 )
+from assisted_visits.rates import rates_for
 from assisted_visits.routes import (
     CLAIMS_KEY,
     DOWNLOAD_POLICY,
@@ -45,7 +46,7 @@ from assisted_visits.routes import (
 from centres import checkin
 from staff.access import add_prison_link, scoped_prison, staff_required
 from staff.models import Role
-from timeutil import utcnow
+from timeutil import local_today, utcnow
 
 bp = Blueprint(
     "claims_staff",
@@ -203,6 +204,7 @@ def queue(slug):
         prison=prison,
         waiting=waiting,
         form=find_form,
+        rates=rates_for(prison.nation, local_today()),
         status_labels=STAFF_STATUS_LABELS,
         missing_evidence=lambda claim: claims.missing_evidence(claim, claims.now_in_london()),
         now=utcnow(),

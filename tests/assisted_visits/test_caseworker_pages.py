@@ -100,6 +100,7 @@ def test_the_queue_lists_open_claims_longest_waiting_first_with_what_each_waits_
     assert asked.reference in for_family
     assert "The family to answer your question" in for_family
     assert elsewhere.reference not in page
+    assert "a reminder after 35 days without a reply, and close 7 days after that" in page
     assert unsent.reference not in page
     assert audit_actions(caseworker.staff) == ["viewed claims queue"]
 
