@@ -92,11 +92,13 @@ EVENT_NOTES = {
 }
 
 
+EVIDENCE_KINDS = {kind.value for kind in EvidenceKind}
+
+
 def _event_note(note: str):
-    if note.startswith("evidence added: "):
-        kind = note.removeprefix("evidence added: ")
-        if kind in EvidenceKind:
-            return _l("Evidence added: %(kind)s", kind=EvidenceKind(kind).label)
+    kind = note.removeprefix("evidence added: ")
+    if kind != note and kind in EVIDENCE_KINDS:
+        return _l("Evidence added: %(kind)s", kind=EvidenceKind(kind).label)
     return EVENT_NOTES.get(note, note)
 
 

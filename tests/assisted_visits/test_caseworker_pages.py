@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import db
 from assisted_visits import claims
-from assisted_visits.models import Claim, ClaimEvent, ClaimStatus, RejectReason
+from assisted_visits.models import Claim, ClaimEvent, ClaimStatus, EvidenceKind, RejectReason
 from staff.models import Role, StaffAuditEvent
 from tests.assisted_visits.conftest import BANK, PNG, now_local
 from tests.conftest import FormClient, count
@@ -357,6 +357,20 @@ def test_an_empty_question_is_refused_and_nothing_is_sent(caseworker, claim):
     assert "Say what information you need from the family." in error_summary(response.text)
     assert fresh(claim).status is ClaimStatus.NEW
     assert count(OutboxMessage) == 0
+
+
+def test_the_history_says_what_the_family_sent(caseworker, claim, evidence_folder):
+    claims.request_information(claim, "staff:1", "Send your tickets.", utcnow())
+    claims.add_evidence(
+        claim, EvidenceKind.RECEIPT, "ticket.png", PNG, evidence_folder, "family", utcnow()
+    )
+    claims.respond(claim, "Here is my ticket.", utcnow(), now_local())
+    db.session.commit()
+
+    history = caseworker.get(url(claim)).text.split('id="history"')[1]
+
+    assert "Evidence added: Tickets or receipts" in history
+    assert "Family replied: Here is my ticket." in history
 
 
 def test_a_decided_claim_offers_no_decisions(caseworker, claim):
