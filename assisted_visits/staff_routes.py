@@ -209,7 +209,6 @@ def queue(slug):
         rates=rates_for(prison.nation, local_today()),
         status_labels=STAFF_STATUS_LABELS,
         missing_evidence=lambda claim: claims.missing_evidence(claim, claims.now_in_london()),
-        now=utcnow(),
     )
 
 
