@@ -268,23 +268,25 @@ def test_everyone_still_expected_in_a_session_can_be_marked_as_not_coming(
     ]
 
 
-def test_visitors_changed_after_the_id_check_take_their_checks_with_them(family, officer):
-    # Changing visitors replaces every visitor row; the check-in itself must survive it.
+def test_after_the_id_check_the_family_cannot_change_visitors_online(family, officer):
+    # Replacing the visitors would drop the ID checks already made: staff handle it in person.
     checkin.mark_arrived(family, officer, before_start(45))
     checkin.record_id_check(family, officer, lead_only(family), before_start(40))
     db.session.commit()
+    checks = count(VisitorIdCheck)
 
-    booking.change_visitors(
-        family,
-        [booking.details_of(family.visitors[0])],
-        local_today(),
-        before_start(35),
-        checkin.local_time(before_start(35)),
-    )
-    db.session.commit()
+    with pytest.raises(booking.BookingError, match="checked in at the visitor centre"):
+        booking.change_visitors(
+            family,
+            [booking.details_of(family.visitors[0])],
+            local_today(),
+            before_start(35),
+            checkin.local_time(before_start(35)),
+        )
+    db.session.rollback()
 
     assert checkin.state_of(family) is S.ID_CHECKED
-    assert count(VisitorIdCheck) == 0
+    assert count(VisitorIdCheck) == checks == len(family.visitors)
 
 
 def test_the_day_shows_each_session_with_its_families(
