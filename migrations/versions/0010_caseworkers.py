@@ -33,6 +33,8 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("claim", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_claim_assisted_by_id_staff_user"), type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_claim_assisted_by_id_staff_user"), type_="foreignkey"
+        )
         batch_op.drop_column("language")
         batch_op.drop_column("assisted_by_id")
