@@ -1,5 +1,6 @@
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,33 +45,46 @@ def compiled_translations(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, compiled_translations):
-    database = tmp_path_factory.mktemp("live") / "visits.db"
+@contextmanager
+def serve(folder: Path, translations: Path, *, demo_data: bool = True, **settings):
+    """The service on its own SQLite file in `folder`, on a free port of 127.0.0.1.
+
+    Yields (app, base URL); a fixture adds what its tests need inside `app.app_context()`.
+    """
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'visits.db'}",
             "TESTING": True,
             "FORCE_HTTPS": False,
             "SESSION_COOKIE_SECURE": False,
             "SECRET_KEY": "browser-test-secret-key",
             "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
+            "BABEL_TRANSLATION_DIRECTORIES": str(translations),
+            **settings,
         }
     )
     with app.app_context():
         db.create_all()
-        demo.load(local_today(), utcnow())
-        db.session.commit()
+        if demo_data:
+            demo.load(local_today(), utcnow())
+            db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, compiled_translations):
+    with serve(tmp_path_factory.mktemp("live"), compiled_translations) as (_, url):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,13 @@
 laptop, with axe (WCAG 2.2 AA) finding nothing on any page."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from assisted_visits import claims
 from assisted_visits.banking import cipher_from_config
 from assisted_visits.evidence import folder_for
@@ -19,8 +17,8 @@ from staff import accounts
 from staff.models import Role
 from tests.assisted_visits.conftest import BANK, PDF, PNG, PRISONER, claimant, now_local
 from tests.browser.checks import LEAKED_MARKUP, BrowserProblems, assert_no_axe_violations
+from tests.browser.conftest import serve
 from timeutil import local_today, utcnow
-from visits import demo
 from visits.models import Prison
 from visits.rules import format_reference
 
@@ -61,32 +59,9 @@ def send_a_claim(app) -> str:
 @pytest.fixture(scope="module")
 def casework_server(tmp_path_factory, compiled_translations):
     folder = tmp_path_factory.mktemp("casework")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'visits.db'}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "casework-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-            "EVIDENCE_FOLDER": str(folder / "evidence"),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        db.session.commit()
-    reference = send_a_claim(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", reference
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    evidence = str(folder / "evidence")
+    with serve(folder, compiled_translations, EVIDENCE_FOLDER=evidence) as (app, url):
+        yield url, send_a_claim(app)
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 import re
 import secrets
-import threading
 from datetime import date, time
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from centres import checkin
 from staff import accounts
 from staff.models import Role, StaffUser
@@ -20,8 +18,9 @@ from tests.browser.checks import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
+from tests.browser.conftest import serve
 from timeutil import local_today, utcnow
-from visits import booking, demo, outbox
+from visits import booking, outbox
 from visits.booking import ContactDetails, PrisonerDetails, VisitorDetails
 from visits.models import Prison, Relationship, Visit, VisitSession
 from visits.rules import format_reference
@@ -37,46 +36,25 @@ EMAIL = "carys@centre.example"
 @pytest.fixture(scope="module")
 def centre_server(tmp_path_factory, compiled_translations):
     """The service with the demo prisons, a session at HMP Cardiff today and a centre worker."""
-    database = tmp_path_factory.mktemp("centre") / "visits.db"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "centre-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
-        # Today's families booked ahead; the test books them now, so allow same-day booking.
-        cardiff.min_notice_days = 0
-        db.session.add(
-            VisitSession(
-                prison=cardiff,
-                date=local_today(),
-                start_time=time(14, 0),
-                end_time=time(16, 0),
-                open_tables=20,
-                closed_tables=2,
-                people_places=None,
+    with serve(tmp_path_factory.mktemp("centre"), compiled_translations) as (app, url):
+        with app.app_context():
+            cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
+            # Today's families booked ahead; the test books them now, so allow same-day booking.
+            cardiff.min_notice_days = 0
+            db.session.add(
+                VisitSession(
+                    prison=cardiff,
+                    date=local_today(),
+                    start_time=time(14, 0),
+                    end_time=time(16, 0),
+                    open_tables=20,
+                    closed_tables=2,
+                    people_places=None,
+                )
             )
-        )
-        accounts.create_staff(None, EMAIL, "Carys Centre", Role.CENTRE, [cardiff], PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+            accounts.create_staff(None, EMAIL, "Carys Centre", Role.CENTRE, [cardiff], PASSWORD)
+            db.session.commit()
+        yield app, url
 
 
 def book_family_today(app, lead="Mary"):

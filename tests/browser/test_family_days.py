@@ -2,14 +2,12 @@
 in English and in Welsh; axe (WCAG 2.2 AA) checks every page, the error page included."""
 
 import re
-import threading
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from family_days.models import FamilyDay
 from staff import accounts
 from staff.models import Role
@@ -19,9 +17,7 @@ from tests.browser.checks import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
-from tests.browser.conftest import PHONE
-from timeutil import local_today, utcnow
-from visits import demo
+from tests.browser.conftest import PHONE, serve
 from visits.models import Prison
 
 pytestmark = pytest.mark.browser
@@ -35,35 +31,14 @@ PRISON_NUMBERS = {"en": "A1234BC", "cy": "B2345CD"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, compiled_translations):
-    database = tmp_path_factory.mktemp("family_days") / "visits.db"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "family-days-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
-        accounts.create_staff(None, EMAIL, "Tomos Team", Role.VISITS_TEAM, [cardiff], PASSWORD)
-        day = db.session.scalar(sa.select(FamilyDay).where(FamilyDay.prison_id == cardiff.id))
-        day_info = (day.id, day.title, day.date)
-        db.session.commit()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", day_info
-    http.shutdown()
-    http.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    with serve(tmp_path_factory.mktemp("family_days"), compiled_translations) as (app, url):
+        with app.app_context():
+            cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
+            accounts.create_staff(None, EMAIL, "Tomos Team", Role.VISITS_TEAM, [cardiff], PASSWORD)
+            day = db.session.scalar(sa.select(FamilyDay).where(FamilyDay.prison_id == cardiff.id))
+            day_info = (day.id, day.title, day.date)
+            db.session.commit()
+        yield url, day_info
 
 
 def _page(browser, url, device):

@@ -2,16 +2,14 @@
 Welsh, with axe (WCAG 2.2 AA) finding nothing on any page."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
 from tests.assisted_visits.conftest import PDF, PNG
 from tests.browser.checks import Checker
+from tests.browser.conftest import serve
 from tests.browser.test_booking_journey import (
     LANGUAGES,
     assert_error_summary,
@@ -20,8 +18,7 @@ from tests.browser.test_booking_journey import (
     press,
     summary_lines,
 )
-from timeutil import local_today, utcnow
-from visits import demo
+from timeutil import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -34,31 +31,9 @@ CLAIM_REFERENCE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ2-9]{4}-[BCDFGHJKLMNPQRSTVW
 def live_server(tmp_path_factory, compiled_translations):
     """The demo service, as in conftest.py, with its evidence kept in a temporary folder."""
     folder = tmp_path_factory.mktemp("costs")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'visits.db'}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-            "EVIDENCE_FOLDER": str(folder / "evidence"),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    evidence = str(folder / "evidence")
+    with serve(folder, compiled_translations, EVIDENCE_FOLDER=evidence) as (_, url):
+        yield url
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@ catalogue, so the test keeps working as translations arrive.
 """
 
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from staff import accounts
 from staff.models import Role
 from tests.browser.checks import (
@@ -24,9 +22,9 @@ from tests.browser.checks import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, serve
 from timeutil import local_today, utcnow
-from visits import demo, feedback
+from visits import feedback
 from visits.feedback_models import FeedbackKind, FeedbackTheme, ReplyBy, WrittenBy
 from visits.models import Prison
 
@@ -52,38 +50,17 @@ LATE_COMPLAINT = feedback.NewFeedback(
 @pytest.fixture(scope="module")
 def urdu_server(tmp_path_factory, compiled_translations):
     """The service with Urdu switched on, as LANGUAGES_ENABLED would in production."""
-    database = tmp_path_factory.mktemp("urdu") / "visits.db"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "urdu-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-            "LANGUAGES_ENABLED": [URDU],
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
-        accounts.create_staff(
-            None, STAFF_EMAIL, "Vic Visits", Role.VISITS_TEAM, [cardiff], PASSWORD
-        )
-        # A complaint nobody answered in time.
-        feedback.submit(cardiff, LATE_COMPLAINT, utcnow() - timedelta(days=40))
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    folder = tmp_path_factory.mktemp("urdu")
+    with serve(folder, compiled_translations, LANGUAGES_ENABLED=[URDU]) as (app, url):
+        with app.app_context():
+            cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
+            accounts.create_staff(
+                None, STAFF_EMAIL, "Vic Visits", Role.VISITS_TEAM, [cardiff], PASSWORD
+            )
+            # A complaint nobody answered in time.
+            feedback.submit(cardiff, LATE_COMPLAINT, utcnow() - timedelta(days=40))
+            db.session.commit()
+        yield url
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 axe (WCAG 2.2 AA) checks every page on a tablet, error pages included."""
 
 import re
-import threading
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from staff import accounts
 from staff.models import Role
 from tests.browser.checks import (
@@ -18,8 +16,8 @@ from tests.browser.checks import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
-from timeutil import local_today, utcnow
-from visits import demo
+from tests.browser.conftest import serve
+from timeutil import local_today
 from visits.models import Prison, Visit
 
 pytestmark = pytest.mark.browser
@@ -36,33 +34,12 @@ CSV = (
 
 @pytest.fixture(scope="module")
 def team_server(tmp_path_factory, compiled_translations):
-    database = tmp_path_factory.mktemp("team") / "visits.db"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "team-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.load(local_today(), utcnow())
-        cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
-        accounts.create_staff(None, EMAIL, "Tomos Team", Role.VISITS_TEAM, [cardiff], PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    with serve(tmp_path_factory.mktemp("team"), compiled_translations) as (app, url):
+        with app.app_context():
+            cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
+            accounts.create_staff(None, EMAIL, "Tomos Team", Role.VISITS_TEAM, [cardiff], PASSWORD)
+            db.session.commit()
+        yield app, url
 
 
 @pytest.fixture

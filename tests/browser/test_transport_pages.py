@@ -3,14 +3,12 @@ timetables, moves one to a suggested time and adjusts a stop; axe (WCAG 2.2 AA) 
 page, error pages included."""
 
 import re
-import threading
 from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app, db
+from app import db
 from staff import accounts
 from staff.models import Role
 from tests.browser.checks import (
@@ -19,6 +17,7 @@ from tests.browser.checks import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
+from tests.browser.conftest import serve
 from tests.visits.gtfs_feeds import PRISON_LAT, PRISON_LON, write_feed
 from timeutil import local_today
 from visits.models import Nation, Prison, SessionTemplate
@@ -59,58 +58,39 @@ TRIPS = """
 @pytest.fixture(scope="module")
 def transport_server(tmp_path_factory, compiled_translations):
     folder = tmp_path_factory.mktemp("transport")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'visits.db'}",
-            "TESTING": True,
-            "FORCE_HTTPS": False,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "transport-browser-test-secret-key",
-            "RATELIMIT_ENABLED": False,
-            "BABEL_TRANSLATION_DIRECTORIES": str(compiled_translations),
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        valley = Prison(
-            slug="valley",
-            name="HMP Valley",
-            nation=Nation.WALES,
-            address="Valley Road",
-            postcode="CF10 1AA",
-            latitude=PRISON_LAT,
-            longitude=PRISON_LON,
-            phone="029 2000 0000",
-            arrive_minutes_before=20,
-        )
-        db.session.add(valley)
-        db.session.flush()
-        # Two sessions one day, neither of which the buses fit; one the next day that they do.
-        for day, start in ((SOON, time(9, 0)), (SOON, time(13, 0)), (NEXT, time(14, 0))):
-            db.session.add(
-                SessionTemplate(
-                    prison_id=valley.id,
-                    weekday=day.weekday(),
-                    start_time=start,
-                    end_time=time(start.hour + 2),
-                    open_tables=10,
-                    valid_from=local_today(),
-                )
+    with serve(folder, compiled_translations, demo_data=False) as (app, url):
+        with app.app_context():
+            valley = Prison(
+                slug="valley",
+                name="HMP Valley",
+                nation=Nation.WALES,
+                address="Valley Road",
+                postcode="CF10 1AA",
+                latitude=PRISON_LAT,
+                longitude=PRISON_LON,
+                phone="029 2000 0000",
+                arrive_minutes_before=20,
             )
-        db.session.flush()
-        ensure_sessions(valley, *valley.booking_window(local_today()))
-        import_feed(write_feed(folder / "valley", stop_times=STOP_TIMES, trips=TRIPS))
-        accounts.create_staff(None, EMAIL, "Gwen Team", Role.VISITS_TEAM, [valley], PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+            db.session.add(valley)
+            db.session.flush()
+            # Two sessions one day, neither of which the buses fit; one the next day that they do.
+            for day, start in ((SOON, time(9, 0)), (SOON, time(13, 0)), (NEXT, time(14, 0))):
+                db.session.add(
+                    SessionTemplate(
+                        prison_id=valley.id,
+                        weekday=day.weekday(),
+                        start_time=start,
+                        end_time=time(start.hour + 2),
+                        open_tables=10,
+                        valid_from=local_today(),
+                    )
+                )
+            db.session.flush()
+            ensure_sessions(valley, *valley.booking_window(local_today()))
+            import_feed(write_feed(folder / "valley", stop_times=STOP_TIMES, trips=TRIPS))
+            accounts.create_staff(None, EMAIL, "Gwen Team", Role.VISITS_TEAM, [valley], PASSWORD)
+            db.session.commit()
+        yield url
 
 
 def device(browser, server, screen):
