@@ -1,7 +1,8 @@
 """The scheduler: one process of its own (`flask --app app scheduler run`), never a web worker.
 
 Its jobs only move rows: they send what the outbox holds, put due reminders in it, release
-lapsed holds and reject overdue requests. Everything they need to know is in the database,
+lapsed holds, reject overdue requests, remind and close idle travel cost claims, let lapsed
+family-day offers go to the next family, and remove personal data from old visits. Everything they need to know is in the database,
 so a restart loses nothing: jobs run however late they are, and the outbox decides what is
 still worth sending. A second scheduler started by mistake finds the lease held and stays
 idle; should both ever run, every job is safe to run twice at once anyway.
