@@ -2,10 +2,11 @@
 
 Its jobs only move rows: they send what the outbox holds, put due reminders in it, release
 lapsed holds, reject overdue requests, remind and close idle travel cost claims, let lapsed
-family-day offers go to the next family, and remove personal data from old visits. Everything they need to know is in the database,
-so a restart loses nothing: jobs run however late they are, and the outbox decides what is
-still worth sending. A second scheduler started by mistake finds the lease held and stays
-idle; should both ever run, every job is safe to run twice at once anyway.
+family-day offers go to the next family, and remove personal data from old records.
+Everything they need to know is in the database, so a restart loses nothing: jobs run however
+late they are, and the outbox decides what is still worth sending. A second scheduler started
+by mistake finds the lease held and stays idle; should both ever run, every job is safe to run
+twice at once anyway.
 """
 
 import logging
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import db
 from assisted_visits import claims
 from errors import WithholdExceptionMessages
+from family_days import retention as family_day_retention
 from family_days import waiting_list
 from timeutil import LONDON, utcnow
 from visits import booking, notifications, outbox, request_deadlines, retention
@@ -116,12 +118,16 @@ def expire_family_day_offers() -> str:
     return f"expired {expired}"
 
 
-def anonymise_old_visits() -> str:
-    done = retention.anonymise_old_visits(
-        datetime.now(LONDON).date(), current_app.config["VISIT_RETENTION_DAYS"], utcnow()
+def anonymise_old_records() -> str:
+    today, keep, now = (
+        datetime.now(LONDON).date(),
+        current_app.config["VISIT_RETENTION_DAYS"],
+        utcnow(),
     )
+    visits = retention.anonymise_old_visits(today, keep, now)
+    applications = family_day_retention.anonymise_old_applications(today, keep, now)
     db.session.commit()
-    return f"anonymised {done}"
+    return f"anonymised {visits} visits, {applications} family day applications"
 
 
 def remind_and_close_idle_claims() -> str:
@@ -145,7 +151,7 @@ JOBS = (
     Job("release-holds", release_holds, "SCHEDULER_HOLDS_SECONDS"),
     Job("reject-overdue-requests", reject_overdue_requests, "SCHEDULER_REQUESTS_SECONDS"),
     Job("idle-claims", remind_and_close_idle_claims, "SCHEDULER_CLAIMS_SECONDS"),
-    Job("anonymise-old-visits", anonymise_old_visits, "SCHEDULER_RETENTION_SECONDS"),
+    Job("anonymise-old-records", anonymise_old_records, "SCHEDULER_RETENTION_SECONDS"),
     Job("expire-family-day-offers", expire_family_day_offers, "SCHEDULER_OFFERS_SECONDS"),
 )
 

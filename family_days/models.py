@@ -265,6 +265,8 @@ class FamilyDayApplication(db.Model):
     offer_expires_at: Mapped[datetime | None]
     decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     decline_details: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Set once its personal data has been removed (family_days/retention.py).
+    anonymised_at: Mapped[datetime | None]
 
     family_day: Mapped[FamilyDay] = relationship(back_populates="applications")
     people: Mapped[list["FamilyDayPerson"]] = relationship(

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
