@@ -36,18 +36,12 @@ class Defaults:
     LOOKUP_RATE_LIMIT = "10 per minute;30 per hour"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     STAFF_IDLE_MINUTES = 30
-    # Days the visits team has to accept or reject a visit request.
-    REVIEW_DAYS = 3
     # Feedback and complaints: a family may send this many, and staff answer within these
     # working days (weekends and bank holidays of the prison's nation are not working days).
     FEEDBACK_RATE_LIMIT = "5 per minute;30 per hour"
     FEEDBACK_REPLY_WORKING_DAYS = {"complaint": 10, "feedback": 20}
     # Extra days off, such as a one-off bank holiday, as dates.
     NON_WORKING_DAYS: tuple = ()
-    # A prisoner's first visit may be booked up to this many days after reception (72 hours),
-    # inside the prison's normal notice, but no sooner than this many days from today.
-    FIRST_VISIT_WITHIN_DAYS = 3
-    FIRST_VISIT_NOTICE_DAYS = 1
     # Who runs this copy of the service, named in the privacy notice (env DATA_CONTROLLER).
     DATA_CONTROLLER: str | None = None
     # Days after a visit before its personal data is removed (visits/retention.py): about
@@ -116,9 +110,6 @@ def from_environment() -> dict:
     for name in (
         "SMS_MAX_SEGMENTS",
         "REMINDER_HOURS_BEFORE",
-        "REVIEW_DAYS",
-        "FIRST_VISIT_WITHIN_DAYS",
-        "FIRST_VISIT_NOTICE_DAYS",
         "VISIT_RETENTION_DAYS",
     ):
         if value := os.environ.get(name):

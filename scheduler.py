@@ -106,7 +106,7 @@ def release_holds() -> str:
 
 def reject_overdue_requests() -> str:
     rejected = request_deadlines.reject_overdue_requests(
-        utcnow(), datetime.now(LONDON).replace(tzinfo=None), current_app.config["REVIEW_DAYS"]
+        utcnow(), datetime.now(LONDON).replace(tzinfo=None)
     )
     db.session.commit()
     return f"rejected {rejected}"

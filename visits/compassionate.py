@@ -8,8 +8,6 @@ queue of requests. Places are still limited by the session's capacity.
 
 from datetime import date, timedelta
 
-from flask import current_app
-
 from visits import rules
 from visits.models import Prison
 
@@ -24,7 +22,7 @@ def applies(prison: Prison, primary_carer: bool, birth_dates: list[date], on: da
 def window(prison: Prison, today: date) -> Window | None:
     """The days before the usual booking window that a compassionate visit may also use:
     from the same notice as a first visit."""
-    first = today + timedelta(days=current_app.config["FIRST_VISIT_NOTICE_DAYS"])
+    first = today + timedelta(days=prison.first_visit_notice_days)
     last = prison.booking_window(today)[0] - timedelta(days=1)
     return (first, last) if first <= last else None
 

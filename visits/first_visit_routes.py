@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -65,7 +65,7 @@ def receptions_page(slug):
         except first_visits.ReceptionError as error:
             db.session.rollback()
             form.prison_number.errors = [*form.prison_number.errors, error.message]
-    within = timedelta(days=current_app.config["FIRST_VISIT_WITHIN_DAYS"])
+    within = timedelta(days=prison.first_visit_within_days)
     arrivals = [
         {
             "prisoner": prisoner,

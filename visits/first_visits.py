@@ -2,15 +2,15 @@
 prisoner arriving, even where that is sooner than the prison's usual notice.
 
 The visits team records the date each prisoner arrived (Prisoner.received_on). Until the
-prisoner has a visit from that day on, the days from tomorrow to 72 hours after reception
-are open to their family as well as the usual booking window; places are still limited
-by the session's capacity.
+prisoner has a visit from that day on, the days from the prison's first-visit notice (1 day by
+default) to its first-visit window after reception (3 days, 72 hours, by default) are open to
+their family as well as the usual booking window; places are still limited by the session's
+capacity.
 """
 
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import db
@@ -74,10 +74,7 @@ def window(
     if prisoner is None or prisoner.received_on is None:
         return None
     open_days = dates_open(
-        prisoner.received_on,
-        today,
-        current_app.config["FIRST_VISIT_WITHIN_DAYS"],
-        current_app.config["FIRST_VISIT_NOTICE_DAYS"],
+        prisoner.received_on, today, prison.first_visit_within_days, prison.first_visit_notice_days
     )
     if open_days is None or _has_visit_since(prisoner, now, excluding_visit_id):
         return None

@@ -108,6 +108,13 @@ class Prison(db.Model):
     convicted_visits: Mapped[int] = mapped_column(default=1)
     convicted_period_days: Mapped[int] = mapped_column(default=14)
     remand_visits_per_week: Mapped[int] = mapped_column(default=3)
+    # Days the visits team has to answer a visit request before it is rejected automatically;
+    # families are told this number.
+    review_days: Mapped[int] = mapped_column(default=3)
+    # A prisoner's first visit may be booked up to this many days after reception (72 hours),
+    # inside the usual notice, but no sooner than first_visit_notice_days from today.
+    first_visit_within_days: Mapped[int] = mapped_column(default=3)
+    first_visit_notice_days: Mapped[int] = mapped_column(default=1)
 
     templates: Mapped[list["SessionTemplate"]] = relationship(back_populates="prison")
 

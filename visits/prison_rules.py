@@ -22,6 +22,9 @@ class BookingRules:
     hold_minutes: int
     requires_approval: bool
     arrive_minutes_before: int
+    review_days: int
+    first_visit_within_days: int
+    first_visit_notice_days: int
 
 
 RULE_NAMES = tuple(f.name for f in fields(BookingRules))
@@ -45,6 +48,11 @@ def problems(rules: BookingRules) -> dict[str, str]:
     if rules.max_advance_days <= rules.min_notice_days:
         found["max_advance_days"] = _l(
             "The latest a visit can be booked must be more days ahead than the earliest"
+        )
+    if rules.first_visit_notice_days > rules.first_visit_within_days:
+        found["first_visit_notice_days"] = _l(
+            "The fewest days ahead for a first visit cannot be more than the days after "
+            "arrival it can be booked for"
         )
     return found
 

@@ -6,12 +6,12 @@ import sqlalchemy as sa
 
 from app import db
 from visits import notifications
-from visits.models import RejectionReason, Visit, VisitSession, VisitStatus
+from visits.models import Prison, RejectionReason, Visit, VisitSession, VisitStatus
 
 
-def reject_overdue_requests(now: datetime, now_local: datetime, review_days: int) -> int:
-    """Reject requests older than `review_days` (the visits team's deadline, as in the review
-    queue), and any whose visit time has come while it waited."""
+def reject_overdue_requests(now: datetime, now_local: datetime) -> int:
+    """Reject requests older than their prison's review days (the visits team's deadline, as
+    in the review queue), and any whose visit time has come while it waited."""
     started = sa.select(VisitSession.id).where(
         sa.or_(
             VisitSession.date < now_local.date(),
@@ -21,15 +21,21 @@ def reject_overdue_requests(now: datetime, now_local: datetime, review_days: int
             ),
         )
     )
+    # One deadline per number of review days that some prison uses: date arithmetic on a
+    # column is written differently on SQLite and PostgreSQL, these comparisons are not.
+    past_deadline = [
+        sa.and_(
+            Visit.prison_id.in_(sa.select(Prison.id).where(Prison.review_days == days)),
+            Visit.created_at <= now - timedelta(days=days),
+        )
+        for days in db.session.scalars(sa.select(Prison.review_days).distinct())
+    ]
     # Locked, so a request that staff accept at this moment is not rejected as well.
     overdue = db.session.scalars(
         sa.select(Visit)
         .where(
             Visit.status == VisitStatus.REQUESTED,
-            sa.or_(
-                Visit.created_at <= now - timedelta(days=review_days),
-                Visit.session_id.in_(started),
-            ),
+            sa.or_(*past_deadline, Visit.session_id.in_(started)),
         )
         .order_by(Visit.id)
         .with_for_update()

@@ -22,11 +22,11 @@ class ReviewError(Exception):
         self.message = message
 
 
-def due_by(visit: Visit, review_days: int) -> datetime:
-    """When a request unanswered is rejected automatically (naive UTC): review_days after it
-    was made, or when the visit would start if that comes first."""
+def due_by(visit: Visit) -> datetime:
+    """When a request unanswered is rejected automatically (naive UTC): the prison's review
+    days after it was made, or when the visit would start if that comes first."""
     starts = visit.session.starts_at.replace(tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
-    return min(visit.created_at + timedelta(days=review_days), starts)
+    return min(visit.created_at + timedelta(days=visit.prison.review_days), starts)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WaitingRequest:
     overdue: bool
 
 
-def waiting_requests(prison: Prison, review_days: int, now: datetime) -> list[WaitingRequest]:
+def waiting_requests(prison: Prison, now: datetime) -> list[WaitingRequest]:
     visits = db.session.scalars(
         sa.select(Visit)
         .where(Visit.prison_id == prison.id, Visit.status == VisitStatus.REQUESTED)
@@ -48,8 +48,8 @@ def waiting_requests(prison: Prison, review_days: int, now: datetime) -> list[Wa
         WaitingRequest(
             visit,
             now - visit.created_at,
-            due_by(visit, review_days),
-            due_by(visit, review_days) <= now,
+            due_by(visit),
+            due_by(visit) <= now,
         )
         for visit in visits
     ]

@@ -34,11 +34,6 @@ from visits.transport import hint_for_visit, hints_for_sessions
 bp = Blueprint("visits", __name__, template_folder="templates")
 
 
-@bp.app_context_processor
-def review_promise():
-    return {"review_days": current_app.config["REVIEW_DAYS"]}
-
-
 def _lookup_limit():
     return current_app.config["LOOKUP_RATE_LIMIT"]
 

@@ -300,6 +300,39 @@ class BookingRulesForm(FlaskForm):
             ]
         ),
     )
+    review_days = WholeNumberField(
+        _l("Days the visits team has to check a visit request"),
+        _l("the days to check a visit request"),
+        1,
+        14,
+        3,
+        description=_l(
+            "Families are told this number. A request not checked in time is rejected "
+            "automatically, and a change applies to requests already waiting too."
+        ),
+    )
+    first_visit_within_days = WholeNumberField(
+        _l("Days after a prisoner arrives that their first visit can be booked for"),
+        _l("the days after arrival for a first visit"),
+        1,
+        7,
+        3,
+        description=_l(
+            "Families can book these days even when they are sooner than your usual notice. "
+            "3 days is 72 hours."
+        ),
+    )
+    first_visit_notice_days = WholeNumberField(
+        _l("Fewest days ahead a first visit can be booked"),
+        _l("the fewest days ahead for a first visit"),
+        0,
+        3,
+        1,
+        description=_l(
+            "The same applies to early visits for children whose main carer is the prisoner. "
+            "0 lets families book for the same day."
+        ),
+    )
 
 
 REJECTION_CHOICES = choices(

@@ -3,7 +3,7 @@ and the queue of visit requests."""
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -382,15 +382,11 @@ def _reference(visit) -> str:
     return rules.format_reference(visit.reference)
 
 
-def _review_days() -> int:
-    return current_app.config["REVIEW_DAYS"]
-
-
 @bp.route("/requests")
 @staff_required(TEAM)
 def requests(slug):
     prison = scoped_prison(slug)
-    waiting = review.waiting_requests(prison, _review_days(), utcnow())
+    waiting = review.waiting_requests(prison, utcnow())
     return render_template("visits/team/requests.html", prison=prison, waiting=waiting)
 
 
@@ -400,7 +396,7 @@ def _request_page(prison, visit, form):
         prison=prison,
         visit=visit,
         form=form,
-        due_by=review.due_by(visit, _review_days()),
+        due_by=review.due_by(visit),
     )
 
 

@@ -388,6 +388,20 @@ def test_without_the_primary_carer_and_a_child_the_usual_notice_stands(
     assert book_early(usual, visitors, primary_carer).compassionate is False
 
 
+def test_a_compassionate_visit_keeps_the_prisons_first_visit_notice(
+    usk, early_and_usual, make_session
+):
+    early, _ = early_and_usual
+    usk.first_visit_notice_days = 2
+    db.session.commit()
+
+    with pytest.raises(BookingError, match="can no longer be booked"):
+        book_early(early, [adult(), child()])
+    db.session.rollback()
+    later = book_early(make_session(usk, on=local_today() + timedelta(days=2)), [adult(), child()])
+    assert later.compassionate is True
+
+
 def test_a_compassionate_visit_is_checked_even_where_booking_is_instant(make_prison, make_session):
     prison = make_prison(min_notice_days=4)
     visit = book_early(
@@ -403,7 +417,7 @@ def test_compassionate_requests_come_first_in_the_review_queue(early_and_usual, 
     other = PrisonerDetails("Bob", "Smith", date(1979, 1, 1), "B2345CD")
     compassionate = book_early(usual, [adult(), child()], prisoner=other)
 
-    waiting = review.waiting_requests(usk, 3, utcnow())
+    waiting = review.waiting_requests(usk, utcnow())
 
     assert older.created_at <= compassionate.created_at
     assert [w.visit.id for w in waiting] == [compassionate.id, older.id]

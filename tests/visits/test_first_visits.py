@@ -94,6 +94,24 @@ def test_a_first_visit_can_be_booked_inside_the_72_hours(
             book_visit(session)
 
 
+def test_each_prison_sets_how_long_after_arrival_and_how_soon_a_first_visit_can_be(
+    make_prison, make_session, register_prisoner, book_visit
+):
+    # Up to 5 days after arrival, at least 2 days ahead; otherwise 7 days' notice.
+    prison = make_prison(min_notice_days=7, first_visit_within_days=5, first_visit_notice_days=2)
+    register_prisoner(prison, 0)
+    day = {n: make_session(prison, on=local_today() + timedelta(days=n)) for n in (1, 2, 5, 6)}
+
+    window = first_visits.window(prison, PRISONER.prison_number, local_today(), utcnow())
+
+    assert window == (local_today() + timedelta(days=2), local_today() + timedelta(days=5))
+    for too_soon_or_late in (day[1], day[6]):
+        with pytest.raises(BookingError):
+            book_visit(too_soon_or_late)
+        db.session.rollback()
+    assert book_visit(day[5]).first_visit is True
+
+
 def test_the_time_page_offers_the_first_visit_days_to_this_prisoners_family_only(
     make_prison, make_session, register_prisoner
 ):
@@ -241,6 +259,26 @@ def test_an_arrival_that_cannot_be_recorded_says_why(
     assert "There is a problem" in response.text
     assert message in response.text
     assert db.session.scalar(sa.select(Prisoner.received_on)) is None
+
+
+@pytest.mark.parametrize(
+    ("within_days", "received_days_ago", "promise", "state"),
+    [
+        (5, 4, "up to 5 days after the prisoner arrives", "Not booked yet"),
+        (1, 2, "up to 1 day after the prisoner arrives", "No first visit"),
+    ],
+)
+def test_the_arrivals_page_follows_the_prisons_first_visit_window(
+    team, cardiff, register_prisoner, within_days, received_days_ago, promise, state
+):
+    cardiff.first_visit_within_days = within_days
+    db.session.commit()
+    register_prisoner(cardiff, received_days_ago)
+
+    page = team.get("/staff/prisons/cardiff/first-visits")
+
+    assert promise in page.text
+    assert state in page.text
 
 
 def test_arrivals_are_for_the_visits_team_at_their_own_prison(

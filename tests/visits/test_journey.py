@@ -240,12 +240,27 @@ def test_confirmation_promises_no_reminder_when_none_will_be_sent(
     assert "remind you" not in confirmation.text
 
 
-def test_a_request_says_how_many_working_days_the_prison_takes(
-    family, make_prison, make_session, app, monkeypatch
-):
-    monkeypatch.setitem(app.config, "REVIEW_DAYS", 1)
-    make_session(make_prison(slug="bristol", name="HMP Bristol", requires_approval=True))
+def test_a_request_says_how_many_working_days_the_prison_takes(family, make_prison, make_session):
+    make_session(
+        make_prison(slug="bristol", name="HMP Bristol", requires_approval=True, review_days=1)
+    )
 
     confirmation = book(family, "bristol")
 
     assert "within 1 working day if your visit is confirmed" in confirmation.text
+
+
+def test_the_check_page_promises_the_prisons_own_review_days(family, make_prison, make_session):
+    make_session(
+        make_prison(slug="bristol", name="HMP Bristol", requires_approval=True, review_days=5)
+    )
+    page = walk_to_choose_time(family, "bristol")
+    assert (
+        family.submit("/book/time", {"session": offered_sessions(page.text)[0]}).status_code == 302
+    )
+    assert family.submit("/book/needs", {}).status_code == 302
+
+    check = family.get("/book/check")
+
+    assert "HMP Bristol checks every visit request" in check.text
+    assert "within 5 working days if your visit is confirmed" in check.text

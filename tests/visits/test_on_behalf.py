@@ -152,6 +152,7 @@ def test_an_answer_that_is_not_offered_is_refused(team, cardiff):
 def test_a_booking_meeting_a_restriction_is_sent_for_review_and_staff_are_told(
     team, staff, cardiff, make_session, make_restriction
 ):
+    cardiff.review_days = 4
     make_session(cardiff, closed_tables=2)
     make_restriction(cardiff, RestrictionKind.CLOSED_VISITS, prisoner_number="A1234BC")
 
@@ -168,6 +169,7 @@ def test_a_booking_meeting_a_restriction_is_sent_for_review_and_staff_are_told(
     assert (visit.status, visit.table_type) == (VisitStatus.REQUESTED, TableType.CLOSED)
     done_page = team.get(done.headers["Location"])
     assert "The prison needs to check this request before it is confirmed" in done_page.text
+    assert "We will tell you within 4 working days" in done_page.text
 
 
 @pytest.fixture

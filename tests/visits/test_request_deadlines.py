@@ -30,12 +30,12 @@ def requested(make_prison, make_session, book_visit, days_ago=0):
 
 
 def test_a_request_older_than_the_review_days_is_rejected_and_the_family_told(
-    make_prison, make_session, book_visit, app
+    make_prison, make_session, book_visit
 ):
     overdue = requested(make_prison, make_session, book_visit, days_ago=3.1)
     fresh = requested(make_prison, make_session, book_visit, days_ago=2.9)
 
-    rejected = reject_overdue_requests(utcnow(), now_local(), app.config["REVIEW_DAYS"])
+    rejected = reject_overdue_requests(utcnow(), now_local())
     db.session.commit()
 
     assert rejected == 1
@@ -60,13 +60,13 @@ def test_a_request_older_than_the_review_days_is_rejected_and_the_family_told(
 
 
 def test_a_request_whose_visit_time_has_come_is_rejected_whatever_its_age(
-    make_prison, make_session, book_visit, app, no_sms_provider
+    make_prison, make_session, book_visit, no_sms_provider
 ):
     visit = requested(make_prison, make_session, book_visit)
     visit.session.date = now_local().date() - timedelta(days=1)
     db.session.commit()
 
-    assert reject_overdue_requests(utcnow(), now_local(), app.config["REVIEW_DAYS"]) == 1
+    assert reject_overdue_requests(utcnow(), now_local()) == 1
     db.session.commit()
     assert db.session.get(Visit, visit.id).status is VisitStatus.REJECTED
 
@@ -81,9 +81,35 @@ def test_a_request_whose_visit_time_has_come_is_rejected_whatever_its_age(
     assert status is MessageStatus.RECORDED  # not skipped: the family still hears why
 
 
-def test_booked_visits_are_never_rejected(make_prison, make_session, book_visit, app):
+def test_each_prison_rejects_its_requests_on_its_own_deadline(
+    make_prison, make_session, book_visit
+):
+    quick = make_prison(requires_approval=True, review_days=2)
+    slow = make_prison(requires_approval=True, review_days=5)
+    made = {}
+    for prison in (quick, slow):
+        session = make_session(prison)
+        for days_ago in (1.9, 2.1, 4.9, 5.1):
+            visit = book_visit(session)
+            assert visit.status is VisitStatus.REQUESTED
+            visit.created_at = utcnow() - timedelta(days=days_ago)
+            made[prison.review_days, days_ago] = visit
+    db.session.commit()
+
+    assert reject_overdue_requests(utcnow(), now_local()) == 4
+    db.session.commit()
+
+    rejected = {
+        key
+        for key, visit in made.items()
+        if db.session.get(Visit, visit.id).status is VisitStatus.REJECTED
+    }
+    assert rejected == {(2, 2.1), (2, 4.9), (2, 5.1), (5, 5.1)}
+
+
+def test_booked_visits_are_never_rejected(make_prison, make_session, book_visit):
     visit = book_visit(make_session(make_prison()))
     visit.created_at = utcnow() - timedelta(days=30)
     db.session.commit()
 
-    assert reject_overdue_requests(utcnow(), now_local(), 3) == 0
+    assert reject_overdue_requests(utcnow(), now_local()) == 0

@@ -11,8 +11,6 @@ from visits import prison_rules, review
 from visits.models import CancelReason, RejectionReason, Visit, VisitSession, VisitStatus
 from visits.outbox import OutboxMessage
 
-REVIEW_DAYS = 3
-
 
 @pytest.fixture
 def prison(make_prison):
@@ -52,12 +50,29 @@ def test_requests_wait_oldest_first_with_their_due_time(prison, session, book_vi
     book_visit(session).cancel("family", CancelReason.OTHER)
     db.session.commit()
 
-    waiting = review.waiting_requests(prison, REVIEW_DAYS, utcnow())
+    waiting = review.waiting_requests(prison, utcnow())
 
     assert [w.visit.id for w in waiting] == [older.id, newer.id]
     assert waiting[0].due_by == older.created_at + timedelta(days=3)
     assert [w.overdue for w in waiting] == [True, False]
     assert timedelta(hours=2) <= waiting[1].waited < timedelta(hours=3)
+
+
+def test_a_request_is_due_after_its_own_prisons_review_days(
+    prison, make_prison, session, book_visit, make_session
+):
+    slower = make_prison(requires_approval=True, review_days=7)
+    here, there = book_visit(session), book_visit(make_session(slower))
+    for visit in (here, there):
+        visit.created_at = utcnow() - timedelta(days=5)
+    db.session.commit()
+
+    (waiting_here,) = review.waiting_requests(prison, utcnow())
+    (waiting_there,) = review.waiting_requests(slower, utcnow())
+
+    assert waiting_here.due_by == here.created_at + timedelta(days=3)
+    assert waiting_there.due_by == there.created_at + timedelta(days=7)
+    assert (waiting_here.overdue, waiting_there.overdue) == (True, False)
 
 
 def test_a_request_for_a_visit_sooner_than_the_deadline_is_due_when_the_visit_starts(
@@ -68,7 +83,7 @@ def test_a_request_for_a_visit_sooner_than_the_deadline_is_due_when_the_visit_st
     db.session.commit()
     visit = book_visit(make_session(prison, on=tomorrow, start=time(9, 0)))
 
-    (waiting,) = review.waiting_requests(prison, REVIEW_DAYS, utcnow())
+    (waiting,) = review.waiting_requests(prison, utcnow())
 
     starts = datetime.combine(tomorrow, time(9, 0), tzinfo=LONDON).astimezone(UTC)
     assert waiting.due_by == starts.replace(tzinfo=None)
@@ -81,7 +96,7 @@ def test_another_prisons_requests_are_not_in_the_queue(
     elsewhere = make_prison(requires_approval=True)
     book_visit(make_session(elsewhere))
 
-    waiting = review.waiting_requests(prison, REVIEW_DAYS, utcnow())
+    waiting = review.waiting_requests(prison, utcnow())
 
     assert [w.visit.id for w in waiting] == [requested.id]
     assert review.request_of(elsewhere, requested.id) is None
@@ -215,7 +230,7 @@ def test_a_long_message_is_refused_not_cut_short(prison, clerk, requested):
 
 
 def rules(**changes):
-    base = prison_rules.BookingRules(3, 3, 6, 18, 2, 28, 10, False, 30)
+    base = prison_rules.BookingRules(3, 3, 6, 18, 2, 28, 10, False, 30, 3, 3, 1)
     return prison_rules.BookingRules(**{**base.__dict__, **changes})
 
 
@@ -226,6 +241,7 @@ def rules(**changes):
         ({"max_advance_days": 1}, "max_advance_days"),
         ({"max_adults": 0}, "max_adults"),
         ({"max_visitors": 7}, "max_visitors"),
+        ({"first_visit_within_days": 2, "first_visit_notice_days": 3}, "first_visit_notice_days"),
     ],
 )
 def test_contradictory_rules_are_named(changes, field):
@@ -235,6 +251,7 @@ def test_contradictory_rules_are_named(changes, field):
 def test_sensible_rules_have_no_problems():
     assert prison_rules.problems(rules()) == {}
     assert prison_rules.problems(rules(min_notice_days=0, max_advance_days=1)) == {}
+    assert prison_rules.problems(rules(first_visit_within_days=1, first_visit_notice_days=1)) == {}
 
 
 def test_saving_rules_records_which_changed_and_opens_a_longer_window(
@@ -283,5 +300,5 @@ def test_the_rejected_visit_is_listed_no_more(prison, clerk, requested):
     )
     db.session.commit()
 
-    assert review.waiting_requests(prison, REVIEW_DAYS, utcnow()) == []
+    assert review.waiting_requests(prison, utcnow()) == []
     assert db.session.get(Visit, requested.id).status is VisitStatus.REJECTED

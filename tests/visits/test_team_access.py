@@ -68,6 +68,9 @@ def answers(records):
         "hold_minutes": "5",
         "arrive_minutes_before": "5",
         "approval": "instant",
+        "review_days": "7",
+        "first_visit_within_days": "5",
+        "first_visit_notice_days": "2",
         f"visitor_{records['visitor']}": "banned",
     }
 
@@ -114,7 +117,7 @@ def snapshot():
             (v.id, v.status) for v in db.session.scalars(sa.select(Visit).order_by(Visit.id))
         ],
         "rules": [
-            (p.max_adults, p.max_advance_days, p.requires_approval)
+            (p.max_adults, p.max_advance_days, p.requires_approval, p.review_days)
             for p in db.session.scalars(sa.select(Prison).order_by(Prison.id))
         ],
         "staff actions": count(StaffAuditEvent, StaffAuditEvent.action != "signed in"),

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import db
-from staff.models import Role
+from staff.models import Role, StaffAuditEvent
 from tests.conftest import adult, child, count
 from tests.visits.journey_steps import error_summary
 from timeutil import local_today
@@ -376,6 +376,11 @@ def test_a_past_session_cannot_be_cancelled(team, cardiff, make_session):
 # Booking rules ---------------------------------------------------------------------------------
 
 
+def typed(page, name):
+    """The value shown in the page's box for this field."""
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', page.text).group(1)
+
+
 def rules_answers(**changes):
     return {
         "max_adults": "3",
@@ -387,6 +392,9 @@ def rules_answers(**changes):
         "hold_minutes": "10",
         "arrive_minutes_before": "30",
         "approval": "instant",
+        "review_days": "3",
+        "first_visit_within_days": "3",
+        "first_visit_notice_days": "1",
         **changes,
     }
 
@@ -406,6 +414,32 @@ def test_the_team_sets_the_booking_rules(team, cardiff):
     assert "Booking rules saved" in team.get("/staff/prisons/cardiff/rules").text
 
 
+def test_the_team_sets_the_review_days_and_first_visit_window(team, cardiff):
+    form = team.get("/staff/prisons/cardiff/rules")
+    saved = team.submit(
+        "/staff/prisons/cardiff/rules",
+        rules_answers(review_days="5", first_visit_within_days="4", first_visit_notice_days="0"),
+    )
+
+    assert typed(form, "review_days") == "3"
+    assert typed(form, "first_visit_notice_days") == "1"
+    assert saved.status_code == 302
+    db.session.refresh(cardiff)
+    assert (
+        cardiff.review_days,
+        cardiff.first_visit_within_days,
+        cardiff.first_visit_notice_days,
+    ) == (5, 4, 0)
+    audited = db.session.scalars(
+        sa.select(StaffAuditEvent).where(StaffAuditEvent.action == "changed booking rules")
+    ).all()
+    assert [(a.record_id, a.detail) for a in audited] == [
+        (cardiff.id, "review_days,first_visit_within_days,first_visit_notice_days")
+    ]
+    page = team.get("/staff/prisons/cardiff/rules")
+    assert typed(page, "review_days") == "5"
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -422,6 +456,26 @@ def test_the_team_sets_the_booking_rules(team, cardiff):
             {"max_visitors": "12"},
             "The number of visitors in all cannot be more than adults and children together",
         ),
+        ({"review_days": "15"}, "Enter the days to check a visit request between 1 and 14"),
+        ({"review_days": "0"}, "Enter the days to check a visit request between 1 and 14"),
+        ({"review_days": ""}, "Enter the days to check a visit request"),
+        (
+            {"first_visit_within_days": "8"},
+            "Enter the days after arrival for a first visit between 1 and 7",
+        ),
+        (
+            {"first_visit_notice_days": "4"},
+            "Enter the fewest days ahead for a first visit between 0 and 3",
+        ),
+        (
+            {"first_visit_notice_days": "one"},
+            "Enter the fewest days ahead for a first visit as a whole number, like 1",
+        ),
+        (
+            {"first_visit_within_days": "2", "first_visit_notice_days": "3"},
+            "The fewest days ahead for a first visit cannot be more than the days after arrival "
+            "it can be booked for",
+        ),
     ],
 )
 def test_rules_that_cannot_work_are_refused_and_the_answers_kept(team, cardiff, changes, message):
@@ -434,6 +488,22 @@ def test_rules_that_cannot_work_are_refused_and_the_answers_kept(team, cardiff, 
             assert f'value="{value}"' in page.text
     db.session.refresh(cardiff)
     assert (cardiff.max_adults, cardiff.hold_minutes, cardiff.max_advance_days) == (3, 10, 28)
+    assert (
+        cardiff.review_days,
+        cardiff.first_visit_within_days,
+        cardiff.first_visit_notice_days,
+    ) == (3, 3, 1)
+
+
+def test_a_first_visit_notice_longer_than_its_window_is_shown_against_the_notice(team, cardiff):
+    page = team.submit(
+        "/staff/prisons/cardiff/rules",
+        rules_answers(first_visit_within_days="2", first_visit_notice_days="3"),
+    )
+
+    assert 'href="#first_visit_notice_days"' in error_summary(page.text)
+    assert typed(page, "first_visit_within_days") == "2"
+    assert typed(page, "first_visit_notice_days") == "3"
 
 
 # Visit requests --------------------------------------------------------------------------------
