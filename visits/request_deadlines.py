@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app import db
-from visits import notifications
+from visits import notifications, review
 from visits.models import Prison, RejectionReason, Visit, VisitSession, VisitStatus
 
 
 def reject_overdue_requests(now: datetime, now_local: datetime) -> int:
-    """Reject requests older than their prison's review days (the visits team's deadline, as
-    in the review queue), and any whose visit time has come while it waited."""
+    """Reject requests past their deadline (review.due_by: the prison's review days in working
+    days, as in the review queue), and any whose visit time has come while it waited."""
     started = sa.select(VisitSession.id).where(
         sa.or_(
             VisitSession.date < now_local.date(),
@@ -21,8 +21,9 @@ def reject_overdue_requests(now: datetime, now_local: datetime) -> int:
             ),
         )
     )
-    # One deadline per number of review days that some prison uses: date arithmetic on a
-    # column is written differently on SQLite and PostgreSQL, these comparisons are not.
+    # Candidates: at least the review days old in calendar days (a working-day deadline is
+    # never sooner). One comparison per number of review days that some prison uses: date
+    # arithmetic on a column is written differently on SQLite and PostgreSQL.
     past_deadline = [
         sa.and_(
             Visit.prison_id.in_(sa.select(Prison.id).where(Prison.review_days == days)),
@@ -41,7 +42,10 @@ def reject_overdue_requests(now: datetime, now_local: datetime) -> int:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    rejected = 0
     for visit in overdue:
-        visit.reject("system", RejectionReason.NOT_REVIEWED)
-        notifications.request_rejected(visit)
-    return len(overdue)
+        if review.due_by(visit) <= now:
+            visit.reject("system", RejectionReason.NOT_REVIEWED)
+            notifications.request_rejected(visit)
+            rejected += 1
+    return rejected

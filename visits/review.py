@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import db
@@ -12,6 +13,7 @@ from staff.models import StaffUser
 from timeutil import LONDON
 from visits import notifications
 from visits.models import InvalidTransition, Prison, RejectionReason, Visit, VisitStatus
+from visits.working_days import add_working_days
 
 DETAILS_MAX = 500
 
@@ -23,10 +25,17 @@ class ReviewError(Exception):
 
 
 def due_by(visit: Visit) -> datetime:
-    """When a request unanswered is rejected automatically (naive UTC): the prison's review
-    days after it was made, or when the visit would start if that comes first."""
-    starts = visit.session.starts_at.replace(tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
-    return min(visit.created_at + timedelta(days=visit.prison.review_days), starts)
+    """When a request unanswered is rejected automatically (naive UTC): the same time of day,
+    the prison's review days later counted in working days (families are promised working
+    days), or when the visit would start if that comes first."""
+    prison = visit.prison
+    made = visit.created_at.replace(tzinfo=UTC).astimezone(LONDON)
+    day = add_working_days(
+        made.date(), prison.review_days, prison.nation, current_app.config["NON_WORKING_DAYS"]
+    )
+    deadline = datetime.combine(day, made.time(), LONDON)
+    starts = visit.session.starts_at.replace(tzinfo=LONDON)
+    return min(deadline, starts).astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -301,14 +301,15 @@ class BookingRulesForm(FlaskForm):
         ),
     )
     review_days = WholeNumberField(
-        _l("Days the visits team has to check a visit request"),
+        _l("Working days the visits team has to check a visit request"),
         _l("the days to check a visit request"),
         1,
         14,
         3,
         description=_l(
-            "Families are told this number. A request not checked in time is rejected "
-            "automatically, and a change applies to requests already waiting too."
+            "Weekends and bank holidays are not counted. Families are told this number. A request "
+            "not checked in time is rejected automatically, and a change applies to requests "
+            "already waiting too."
         ),
     )
     first_visit_within_days = WholeNumberField(

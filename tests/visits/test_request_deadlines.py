@@ -20,22 +20,29 @@ def now_local():
     return datetime.now(LONDON).replace(tzinfo=None)
 
 
-def requested(make_prison, make_session, book_visit, days_ago=0):
-    prison = make_prison(requires_approval=True)
+# Late November 2026 has no bank holiday in England or Wales; London is on GMT (= UTC).
+FRIDAY = datetime(2026, 11, 20, 10, 0)
+MONDAY = datetime(2026, 11, 16, 10, 0)
+
+
+def requested(make_prison, make_session, book_visit, made=None, **rules):
+    prison = make_prison(requires_approval=True, **rules)
     visit = book_visit(make_session(prison))
     assert visit.status is VisitStatus.REQUESTED
-    visit.created_at = utcnow() - timedelta(days=days_ago)
+    visit.created_at = made or utcnow()
     db.session.commit()
     return visit
 
 
-def test_a_request_older_than_the_review_days_is_rejected_and_the_family_told(
+def test_a_request_past_its_working_days_is_rejected_and_the_family_told(
     make_prison, make_session, book_visit
 ):
-    overdue = requested(make_prison, make_session, book_visit, days_ago=3.1)
-    fresh = requested(make_prison, make_session, book_visit, days_ago=2.9)
+    # Due 3 working days later: Wednesday 10:00 for Friday's, Thursday 10:00 for Monday's.
+    overdue = requested(make_prison, make_session, book_visit, made=FRIDAY)
+    fresh = requested(make_prison, make_session, book_visit, made=FRIDAY + timedelta(days=3))
 
-    rejected = reject_overdue_requests(utcnow(), now_local())
+    wednesday = datetime(2026, 11, 25, 10, 1)
+    rejected = reject_overdue_requests(wednesday, wednesday)
     db.session.commit()
 
     assert rejected == 1
@@ -81,30 +88,37 @@ def test_a_request_whose_visit_time_has_come_is_rejected_whatever_its_age(
     assert status is MessageStatus.RECORDED  # not skipped: the family still hears why
 
 
+def test_the_weekend_does_not_count_towards_the_deadline(make_prison, make_session, book_visit):
+    visit = requested(make_prison, make_session, book_visit, made=FRIDAY)
+
+    tuesday_night = datetime(2026, 11, 24, 23, 0)
+    assert reject_overdue_requests(tuesday_night, tuesday_night) == 0
+    wednesday = datetime(2026, 11, 25, 10, 1)
+    assert reject_overdue_requests(wednesday, wednesday) == 1
+    db.session.commit()
+    assert db.session.get(Visit, visit.id).status is VisitStatus.REJECTED
+
+
 def test_each_prison_rejects_its_requests_on_its_own_deadline(
     make_prison, make_session, book_visit
 ):
-    quick = make_prison(requires_approval=True, review_days=2)
-    slow = make_prison(requires_approval=True, review_days=5)
-    made = {}
-    for prison in (quick, slow):
-        session = make_session(prison)
-        for days_ago in (1.9, 2.1, 4.9, 5.1):
-            visit = book_visit(session)
-            assert visit.status is VisitStatus.REQUESTED
-            visit.created_at = utcnow() - timedelta(days=days_ago)
-            made[prison.review_days, days_ago] = visit
-    db.session.commit()
+    quick = requested(make_prison, make_session, book_visit, made=MONDAY, review_days=2)
+    slow = requested(make_prison, make_session, book_visit, made=MONDAY, review_days=5)
 
-    assert reject_overdue_requests(utcnow(), now_local()) == 4
-    db.session.commit()
+    def rejected_by(moment):
+        reject_overdue_requests(moment, moment)
+        db.session.commit()
+        return {
+            visit.prison.review_days
+            for visit in (quick, slow)
+            if db.session.get(Visit, visit.id).status is VisitStatus.REJECTED
+        }
 
-    rejected = {
-        key
-        for key, visit in made.items()
-        if db.session.get(Visit, visit.id).status is VisitStatus.REJECTED
-    }
-    assert rejected == {(2, 2.1), (2, 4.9), (2, 5.1), (5, 5.1)}
+    # 2 working days after Monday is Wednesday; 5 is the next Monday.
+    assert rejected_by(datetime(2026, 11, 18, 9, 59)) == set()
+    assert rejected_by(datetime(2026, 11, 18, 10, 1)) == {2}
+    assert rejected_by(datetime(2026, 11, 23, 9, 59)) == {2}
+    assert rejected_by(datetime(2026, 11, 23, 10, 1)) == {2, 5}
 
 
 def test_booked_visits_are_never_rejected(make_prison, make_session, book_visit):

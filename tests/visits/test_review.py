@@ -43,19 +43,36 @@ def messages_for(visit):
     ]
 
 
+# Late November 2026 has no bank holiday in England or Wales; London is on GMT (= UTC).
+FRIDAY = datetime(2026, 11, 20, 10, 0)
+MONDAY = datetime(2026, 11, 16, 10, 0)
+
+
 def test_requests_wait_oldest_first_with_their_due_time(prison, session, book_visit):
     newer, older = book_visit(session), book_visit(session)
-    older.created_at = utcnow() - timedelta(days=4)
-    newer.created_at = utcnow() - timedelta(hours=2)
+    older.created_at = FRIDAY
+    newer.created_at = FRIDAY + timedelta(days=6, hours=-2)
     book_visit(session).cancel("family", CancelReason.OTHER)
     db.session.commit()
 
-    waiting = review.waiting_requests(prison, utcnow())
+    waiting = review.waiting_requests(prison, FRIDAY + timedelta(days=6))
 
     assert [w.visit.id for w in waiting] == [older.id, newer.id]
-    assert waiting[0].due_by == older.created_at + timedelta(days=3)
+    # 3 working days from a Friday: Monday, Tuesday, Wednesday.
+    assert waiting[0].due_by == datetime(2026, 11, 25, 10, 0)
     assert [w.overdue for w in waiting] == [True, False]
-    assert timedelta(hours=2) <= waiting[1].waited < timedelta(hours=3)
+    assert waiting[1].waited == timedelta(hours=2)
+
+
+def test_a_weekend_does_not_count_against_the_visits_team(prison, session, book_visit):
+    visit = book_visit(session)
+    visit.created_at = FRIDAY
+    db.session.commit()
+
+    (on_tuesday,) = review.waiting_requests(prison, datetime(2026, 11, 24, 23, 0))
+    (on_wednesday,) = review.waiting_requests(prison, datetime(2026, 11, 25, 10, 1))
+
+    assert (on_tuesday.overdue, on_wednesday.overdue) == (False, True)
 
 
 def test_a_request_is_due_after_its_own_prisons_review_days(
@@ -64,14 +81,14 @@ def test_a_request_is_due_after_its_own_prisons_review_days(
     slower = make_prison(requires_approval=True, review_days=7)
     here, there = book_visit(session), book_visit(make_session(slower))
     for visit in (here, there):
-        visit.created_at = utcnow() - timedelta(days=5)
+        visit.created_at = MONDAY
     db.session.commit()
 
-    (waiting_here,) = review.waiting_requests(prison, utcnow())
-    (waiting_there,) = review.waiting_requests(slower, utcnow())
+    (waiting_here,) = review.waiting_requests(prison, datetime(2026, 11, 20, 12, 0))
+    (waiting_there,) = review.waiting_requests(slower, datetime(2026, 11, 20, 12, 0))
 
-    assert waiting_here.due_by == here.created_at + timedelta(days=3)
-    assert waiting_there.due_by == there.created_at + timedelta(days=7)
+    assert waiting_here.due_by == datetime(2026, 11, 19, 10, 0)
+    assert waiting_there.due_by == datetime(2026, 11, 25, 10, 0)
     assert (waiting_here.overdue, waiting_there.overdue) == (True, False)
 
 
