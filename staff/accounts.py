@@ -96,6 +96,39 @@ def deactivate_staff(actor: StaffUser, staff: StaffUser) -> None:
     audit.record(actor, "removed staff account", "staff", staff.id)
 
 
+def change_access(
+    actor: StaffUser, staff: StaffUser, role: Role, prisons: list[Prison]
+) -> list[str]:
+    """Give the account this role and, among the admin's own prisons, these prisons.
+    Returns the names of the fields that changed; a change signs the account out everywhere."""
+    # The admin cannot see the account's other prisons, so those stay as they are.
+    kept = [p for p in staff.prisons if p.id not in actor.prison_ids]
+    new_prisons = kept + list(prisons)
+    changed = []
+    if role is not staff.role:
+        changed.append("role")
+    if {p.id for p in new_prisons} != staff.prison_ids:
+        changed.append("prisons")
+    if not changed:
+        return changed
+    if staff.role is Role.ADMIN and role is not Role.ADMIN and not _other_admins(staff):
+        raise AccountError(_l("You cannot change the role of the only administrator"))
+    staff.role = role
+    staff.prisons = new_prisons
+    staff.session_version += 1
+    audit.record(actor, "changed staff access", "staff", staff.id, detail=", ".join(changed))
+    return changed
+
+
+def _other_admins(staff: StaffUser) -> list[StaffUser]:
+    # Locked, so two admins demoting each other at once cannot leave no admin at all.
+    return db.session.scalars(
+        sa.select(StaffUser)
+        .where(StaffUser.role == Role.ADMIN, StaffUser.active, StaffUser.id != staff.id)
+        .with_for_update()
+    ).all()
+
+
 def colleagues(actor: StaffUser) -> list[StaffUser]:
     """Accounts an admin may manage: those working at one of the admin's prisons."""
     shared = sa.select(StaffUser.id).join(StaffUser.prisons).where(Prison.id.in_(actor.prison_ids))

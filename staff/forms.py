@@ -16,7 +16,8 @@ class LoginForm(FlaskForm):
     )
 
 
-class NewStaffForm(FlaskForm):
+class _NameAndEmail:
+    # Declared before the access fields so the error summary follows the page's order.
     name = StringField(
         _l("Full name"),
         validators=[
@@ -35,6 +36,9 @@ class NewStaffForm(FlaskForm):
             ),
         ],
     )
+
+
+class StaffAccessForm(FlaskForm):
     role = ChoiceField(
         _l("Role"),
         message=_l("Select their role"),
@@ -45,6 +49,10 @@ class NewStaffForm(FlaskForm):
     def validate_prisons(self, field):
         if not field.data:
             raise ValidationError(_l("Select at least one prison"))
+
+
+class NewStaffForm(StaffAccessForm, _NameAndEmail):
+    pass
 
 
 MIN_PASSWORD_LENGTH = 12

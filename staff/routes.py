@@ -9,7 +9,7 @@ from app import db, limiter
 from govuk_forms import choices
 from staff import accounts
 from staff.access import add_to_menu, staff_required
-from staff.forms import ChangePasswordForm, LoginForm, NewStaffForm
+from staff.forms import ChangePasswordForm, LoginForm, NewStaffForm, StaffAccessForm
 from staff.models import Role, StaffAuditEvent, StaffUser
 from timeutil import utcnow
 from visits.forms import ConfirmForm
@@ -125,6 +125,36 @@ def staff_new():
         else:
             return render_template("staff/staff_created.html", staff=staff, password=password)
     return render_template("staff/staff_new.html", form=form)
+
+
+@bp.route("/admin/staff/<int:staff_id>/access", methods=["GET", "POST"])
+@staff_required(Role.ADMIN)
+def staff_access(staff_id):
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None or not staff.active or staff not in accounts.colleagues(current_user):
+        abort(404)
+    current = {
+        "role": staff.role.value,
+        "prisons": [str(p.id) for p in staff.prisons if p.id in current_user.prison_ids],
+    }
+    form = StaffAccessForm(data=current if request.method == "GET" else None)
+    form.prisons.choices = choices((str(p.id), p.name) for p in current_user.prisons)
+    if form.validate_on_submit():
+        chosen = [p for p in current_user.prisons if str(p.id) in form.prisons.data]
+        try:
+            changed = accounts.change_access(current_user, staff, Role(form.role.data), chosen)
+            db.session.commit()
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.role.errors.append(error.message)
+        else:
+            if changed:
+                message = _l("%(name)s will sign in again with their new access.", name=staff.name)
+            else:
+                message = _l("You did not change %(name)s's access.", name=staff.name)
+            flash(str(message), "success")
+            return redirect(url_for("staff.staff_list"))
+    return render_template("staff/staff_access.html", form=form, staff=staff)
 
 
 @bp.route("/admin/staff/<int:staff_id>/remove", methods=["POST"])
