@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app import db
 from staff import audit
-from staff.models import StaffUser
+from staff.models import StaffAuditEvent, StaffUser
 from visits import notifications
 from visits.models import (
     CancelReason,
@@ -482,6 +482,117 @@ def add_closure(
     return closure, affected
 
 
+CANCELLED_ONE_OFF = "cancelled dated session"
+REOPENED_ONE_OFF = "reopened dated session"
+
+
+def _cancelled_one_off(session_ids: list[int]) -> set[int]:
+    """Sessions staff cancelled one by one and have not reopened since."""
+    # A session keeps no cause for its cancellation; the audit trail, never edited or
+    # deleted, tells a one-off cancellation from one made by a closure.
+    if not session_ids:
+        return set()
+    latest = dict(
+        db.session.execute(
+            sa.select(StaffAuditEvent.record_id, StaffAuditEvent.action)
+            .where(
+                StaffAuditEvent.record_type == "visit_session",
+                StaffAuditEvent.record_id.in_(session_ids),
+                StaffAuditEvent.action.in_([CANCELLED_ONE_OFF, REOPENED_ONE_OFF]),
+            )
+            .order_by(StaffAuditEvent.id)
+        ).all()
+    )
+    return {id_ for id_, action in latest.items() if action == CANCELLED_ONE_OFF}
+
+
+def _closures_over(prison: Prison, first: date, last: date, *where) -> list[Closure]:
+    return list(
+        db.session.scalars(
+            sa.select(Closure).where(
+                Closure.prison_id == prison.id,
+                Closure.start_date <= last,
+                Closure.end_date >= first,
+                *where,
+            )
+        ).all()
+    )
+
+
+def remove_closure(
+    prison: Prison, closure: Closure, staff: StaffUser, today: date
+) -> list[VisitSession]:
+    """Open again the sessions the closure cancelled, and make those it kept from being made.
+    Visits it cancelled stay cancelled: their families were told and may book again."""
+    if closure.end_date < today:
+        raise ScheduleError("closure", _l("This closure has already ended"))
+    first, last = max(closure.start_date, today), closure.end_date
+    where = [
+        VisitSession.prison_id == prison.id,
+        VisitSession.date.between(first, last),
+        VisitSession.cancelled.is_(True),
+    ]
+    if closure.template_id is not None:
+        where.append(VisitSession.template_id == closure.template_id)
+    cancelled = _lock_sessions(*where)
+    one_off = _cancelled_one_off([s.id for s in cancelled])
+    others = _closures_over(prison, first, last, Closure.id != closure.id)
+    # Left cancelled: a one-off cancellation, another closure, or a weekly session that no
+    # longer runs that day (it was changed or ended).
+    reopened = [
+        s
+        for s in cancelled
+        if s.id not in one_off
+        and not any(c.covers(s.date, s.template_id) for c in others)
+        and (s.template is None or s.template.runs_on(s.date))
+    ]
+    for session in reopened:
+        session.cancelled = False
+    closure_id = closure.id
+    db.session.delete(closure)
+    db.session.flush()
+    audit.record(
+        staff,
+        "removed closure",
+        "closure",
+        closure_id,
+        prison.id,
+        detail=f"{first} to {last}, {len(reopened)} sessions reopened",
+    )
+    _regenerate(prison, today)
+    return reopened
+
+
+def reopenable(sessions: list[VisitSession], closures: list[Closure], today: date) -> set[int]:
+    return {
+        s.id
+        for s in sessions
+        if s.cancelled
+        and s.date >= today
+        and not any(c.covers(s.date, s.template_id) for c in closures)
+    }
+
+
+def reopen_session(
+    prison: Prison, session: VisitSession, staff: StaffUser, today: date
+) -> VisitSession:
+    """Make one cancelled session bookable again. Its cancelled visits stay cancelled."""
+    session = _locked(session)
+    if session.date < today:
+        raise ScheduleError("session", _l("This session has already happened"))
+    if not session.cancelled:
+        raise ScheduleError("session", _l("This session is not cancelled"))
+    closures = _closures_over(prison, session.date, session.date)
+    if any(c.covers(session.date, session.template_id) for c in closures):
+        raise ScheduleError(
+            "session", _l("A closure covers this session: remove the closure to reopen it")
+        )
+    session.cancelled = False
+    db.session.flush()
+    audit.record(staff, REOPENED_ONE_OFF, "visit_session", session.id, prison.id)
+    return session
+
+
 def _changeable(session: VisitSession, today: date) -> None:
     if session.date < today:
         raise ScheduleError("start_time", _l("This session has already happened"))
@@ -524,7 +635,7 @@ def cancel_session(
     session = _locked(session)
     _changeable(session, today)
     affected = _apply(prison, [SessionChange(session, None)], staff, reason, confirmed)
-    audit.record(staff, "cancelled dated session", "visit_session", session.id, prison.id)
+    audit.record(staff, CANCELLED_ONE_OFF, "visit_session", session.id, prison.id)
     return affected
 
 

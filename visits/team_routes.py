@@ -14,7 +14,7 @@ from staff.models import Role
 from timeutil import local_today, utcnow
 from visits import prison_rules, review, rules, schedule
 from visits.forms import ConfirmForm
-from visits.models import Prison, SessionKind, SessionTemplate, VisitSession
+from visits.models import Closure, Prison, SessionKind, SessionTemplate, VisitSession
 from visits.schedule import NeedsConfirmation, ScheduleError, SessionShape, WeeklySession
 from visits.sessions import availability
 from visits.team_forms import (
@@ -52,6 +52,13 @@ def _session_or_404(prison: Prison, session_id: int) -> VisitSession:
     if session is None or session.prison_id != prison.id:
         abort(404)
     return session
+
+
+def _closure_or_404(prison: Prison, closure_id: int) -> Closure:
+    closure = db.session.get(Closure, closure_id)
+    if closure is None or closure.prison_id != prison.id:
+        abort(404)
+    return closure
 
 
 def _show_error(form, error: ScheduleError) -> None:
@@ -129,14 +136,16 @@ def schedule_page(slug):
         a.session.id: a for a in availability([s for s in sessions if not s.cancelled], utcnow())
     }
     templates = schedule.templates_of(prison)
+    closures = schedule.closures_of(prison, today)
     return render_template(
         "visits/team/schedule.html",
         prison=prison,
         templates=templates,
         template_names={t.id: _describe_template(t) for t in templates},
-        closures=schedule.closures_of(prison, today),
+        closures=closures,
         sessions=sessions,
         places=places,
+        reopenable=schedule.reopenable(sessions, closures, today),
         today=today,
         describe=_describe_template,
         weekdays=schedule.WEEKDAYS_PLURAL,
@@ -341,6 +350,46 @@ def session_cancel(slug, session_id):
     return render_template(
         "visits/team/session_cancel.html", form=form, prison=prison, session=session
     )
+
+
+@bp.route("/closures/<int:closure_id>/remove", methods=["GET", "POST"])
+@staff_required(TEAM)
+def closure_remove(slug, closure_id):
+    prison = scoped_prison(slug)
+    closure = _closure_or_404(prison, closure_id)
+    template = db.session.get(SessionTemplate, closure.template_id) if closure.template_id else None
+    if ConfirmForm().validate_on_submit():
+        try:
+            schedule.remove_closure(prison, closure, _staff(), local_today())
+            db.session.commit()
+        except ScheduleError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for(".schedule", slug=slug))
+        return _back_to_schedule(prison, _l("Closure removed"))
+    return render_template(
+        "visits/team/closure_remove.html",
+        prison=prison,
+        closure=closure,
+        closed=_describe_template(template) if template else _l("The whole prison"),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/reopen", methods=["GET", "POST"])
+@staff_required(TEAM)
+def session_reopen(slug, session_id):
+    prison = scoped_prison(slug)
+    session = _session_or_404(prison, session_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            schedule.reopen_session(prison, session, _staff(), local_today())
+            db.session.commit()
+        except ScheduleError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for(".schedule", slug=slug))
+        return _back_to_schedule(prison, _l("Session reopened"))
+    return render_template("visits/team/session_reopen.html", prison=prison, session=session)
 
 
 # Booking rules ----------------------------------------------------------------------------

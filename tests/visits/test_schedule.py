@@ -412,6 +412,154 @@ def test_a_cancelled_session_can_no_longer_be_booked(prison, clerk, tuesday_like
         book_visit(session)
 
 
+def close(prison, clerk, first, last, template=None):
+    """Add a closure, confirming the visits it cancels if there are any."""
+    args = (prison, template, first, last, "Staff training", clerk, TODAY)
+    try:
+        closure, _ = schedule.add_closure(*args)
+    except NeedsConfirmation as needed:
+        db.session.rollback()
+        closure, _ = schedule.add_closure(*args, needed.fingerprint)
+    db.session.commit()
+    return closure
+
+
+def test_removing_a_closure_reopens_its_sessions_but_not_the_visits_it_cancelled(
+    prison, clerk, tuesday_like, book_visit
+):
+    visit = book_visit(session_on(tuesday_like, SOON))
+    closure = close(prison, clerk, SOON, SOON + A_WEEK)
+
+    reopened = schedule.remove_closure(prison, closure, clerk, TODAY)
+    db.session.commit()
+
+    assert [s.date for s in reopened] == [SOON, SOON + A_WEEK]
+    assert [s.cancelled for s in sessions_from(tuesday_like)] == [False] * 4
+    assert count(Closure) == 0
+    db.session.refresh(visit)
+    assert visit.status is VisitStatus.CANCELLED
+    again = book_visit(session_on(tuesday_like, SOON))
+    assert again.status is VisitStatus.BOOKED
+
+
+def test_removing_a_closure_makes_the_sessions_it_kept_from_being_made(prison, clerk):
+    closure, _ = schedule.add_closure(prison, None, SOON, SOON, "Refurbishment", clerk, TODAY)
+    template = schedule.add_template(prison, weekly(), clerk, TODAY)
+    db.session.commit()
+    assert session_on(template, SOON) is None
+
+    schedule.remove_closure(prison, closure, clerk, TODAY)
+    db.session.commit()
+
+    assert not session_on(template, SOON).cancelled
+
+
+def test_removing_a_closure_leaves_sessions_cancelled_for_another_reason(
+    prison, clerk, tuesday_like
+):
+    on_its_own = session_on(tuesday_like, SOON)
+    schedule.cancel_session(prison, on_its_own, "Lockdown", clerk, TODAY)
+    db.session.commit()
+    closure = close(prison, clerk, SOON, SOON + 2 * A_WEEK)
+    close(prison, clerk, SOON + A_WEEK, SOON + A_WEEK, template=tuesday_like)
+    schedule.end_template(prison, tuesday_like, SOON + A_WEEK, clerk, TODAY)
+    db.session.commit()
+
+    reopened = schedule.remove_closure(prison, closure, clerk, TODAY)
+    db.session.commit()
+
+    assert reopened == []
+    assert [s.cancelled for s in sessions_from(tuesday_like)] == [True, True, True, True]
+
+
+def test_a_session_cancelled_on_its_own_then_reopened_reopens_with_a_later_closure(
+    prison, clerk, tuesday_like
+):
+    session = session_on(tuesday_like, SOON)
+    schedule.cancel_session(prison, session, "Lockdown", clerk, TODAY)
+    schedule.reopen_session(prison, session, clerk, TODAY)
+    db.session.commit()
+    closure = close(prison, clerk, SOON, SOON)
+
+    schedule.remove_closure(prison, closure, clerk, TODAY)
+    db.session.commit()
+
+    assert not session_on(tuesday_like, SOON).cancelled
+
+
+def test_removing_a_closure_is_in_the_audit_trail(prison, clerk, tuesday_like):
+    closure = close(prison, clerk, SOON, SOON)
+    closure_id = closure.id
+
+    schedule.remove_closure(prison, closure, clerk, TODAY)
+    db.session.commit()
+
+    row = db.session.scalars(
+        sa.select(StaffAuditEvent).where(StaffAuditEvent.action == "removed closure")
+    ).one()
+    assert (row.record_type, row.record_id, row.prison_id, row.staff_id) == (
+        "closure",
+        closure_id,
+        prison.id,
+        clerk.id,
+    )
+    assert row.detail == f"{SOON} to {SOON}, 1 sessions reopened"
+
+
+def test_a_closure_that_has_ended_cannot_be_removed(prison, clerk):
+    ended = Closure(
+        prison_id=prison.id,
+        start_date=TODAY - A_WEEK,
+        end_date=TODAY - timedelta(days=1),
+        reason="Training",
+    )
+    db.session.add(ended)
+    db.session.commit()
+
+    with pytest.raises(ScheduleError):
+        schedule.remove_closure(prison, ended, clerk, TODAY)
+
+
+def test_a_reopened_session_can_be_booked_and_its_cancelled_visits_stay_cancelled(
+    prison, clerk, tuesday_like, book_visit
+):
+    session = session_on(tuesday_like, SOON)
+    visit = book_visit(session)
+    apply_after_confirming(schedule.cancel_session, prison, session, "Lockdown", clerk, TODAY)
+
+    schedule.reopen_session(prison, session, clerk, TODAY)
+    db.session.commit()
+
+    db.session.refresh(visit)
+    assert visit.status is VisitStatus.CANCELLED
+    assert book_visit(session).status is VisitStatus.BOOKED
+    assert audit_actions(
+        StaffAuditEvent.record_type == "visit_session", StaffAuditEvent.record_id == session.id
+    ) == ["cancelled dated session", "reopened dated session"]
+
+
+def test_only_a_cancelled_coming_session_outside_a_closure_can_be_reopened(
+    prison, clerk, tuesday_like, make_session
+):
+    past = make_session(prison, on=TODAY - timedelta(days=1))
+    past.cancelled = True
+    running = session_on(tuesday_like, SOON)
+    db.session.commit()
+    closed = session_on(tuesday_like, SOON + A_WEEK)
+    close(prison, clerk, SOON + A_WEEK, SOON + A_WEEK)
+
+    for session, message in (
+        (past, "This session has already happened"),
+        (running, "This session is not cancelled"),
+        (closed, "A closure covers this session: remove the closure to reopen it"),
+    ):
+        with pytest.raises(ScheduleError) as refused:
+            schedule.reopen_session(prison, session, clerk, TODAY)
+        db.session.rollback()
+        assert str(refused.value.message) == message
+    assert session_on(tuesday_like, SOON + A_WEEK).cancelled
+
+
 # One dated session ---------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from visits.sessions import ensure_sessions
 
 SOON = local_today() + timedelta(days=3)
 
-# (method, address); {slug}, {template}, {session} and {visit} are filled in per case.
+# (method, address); {slug} and the record ids ({template}, {session}...) are filled in per case.
 ROUTES = [
     ("GET", "/staff/prisons/{slug}/sessions"),
     ("GET", "/staff/prisons/{slug}/sessions/weekly/new"),
@@ -32,6 +32,10 @@ ROUTES = [
     ("POST", "/staff/prisons/{slug}/sessions/{session}/change"),
     ("GET", "/staff/prisons/{slug}/sessions/{session}/cancel"),
     ("POST", "/staff/prisons/{slug}/sessions/{session}/cancel"),
+    ("GET", "/staff/prisons/{slug}/sessions/{cancelled}/reopen"),
+    ("POST", "/staff/prisons/{slug}/sessions/{cancelled}/reopen"),
+    ("GET", "/staff/prisons/{slug}/closures/{closure}/remove"),
+    ("POST", "/staff/prisons/{slug}/closures/{closure}/remove"),
     ("GET", "/staff/prisons/{slug}/rules"),
     ("POST", "/staff/prisons/{slug}/rules"),
     ("GET", "/staff/prisons/{slug}/requests"),
@@ -39,7 +43,9 @@ ROUTES = [
     ("POST", "/staff/prisons/{slug}/requests/{visit}/accept"),
     ("POST", "/staff/prisons/{slug}/requests/{visit}/reject"),
 ]
-WITH_A_RECORD = [r for r in ROUTES if re.search(r"\{(template|session|visit)\}", r[1])]
+WITH_A_RECORD = [
+    r for r in ROUTES if re.search(r"\{(template|session|cancelled|closure|visit)\}", r[1])
+]
 
 
 def day(name, value):
@@ -77,7 +83,8 @@ def answers(records):
 
 @pytest.fixture
 def prisons(make_prison, make_template, book_visit):
-    """Two prisons, each with a weekly session, its sessions and a visit request."""
+    """Two prisons, each with a weekly session, its sessions, a visit request, a cancelled
+    session and a closure."""
     made = {}
     for slug in ("cardiff", "usk"):
         prison = make_prison(slug=slug, name=f"HMP {slug.title()}", requires_approval=True)
@@ -90,10 +97,26 @@ def prisons(make_prison, make_template, book_visit):
             )
         )
         visit = book_visit(session)
+        cancelled = db.session.scalar(
+            sa.select(VisitSession).where(
+                VisitSession.prison_id == prison.id, VisitSession.date == SOON + timedelta(days=7)
+            )
+        )
+        cancelled.cancelled = True
+        closure = Closure(
+            prison_id=prison.id,
+            start_date=SOON + timedelta(days=14),
+            end_date=SOON + timedelta(days=14),
+            reason="Training",
+        )
+        db.session.add(closure)
+        db.session.commit()
         made[slug] = {
             "slug": slug,
             "template": template.id,
             "session": session.id,
+            "cancelled": cancelled.id,
+            "closure": closure.id,
             "visit": visit.id,
             "visitor": visit.visitors[0].id,
         }

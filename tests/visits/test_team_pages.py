@@ -331,6 +331,111 @@ def test_a_closure_needs_a_reason_and_dates_in_order(team, cardiff):
     assert count(Closure) == 0
 
 
+def test_the_team_removes_a_closure_and_families_can_book_its_sessions_again(
+    team, cardiff, weekly, book_visit
+):
+    visit = book_visit(session_on(SOON, cardiff))
+    url = "/staff/prisons/cardiff/closures/new"
+    answers = {
+        "scope": "all",
+        **date_answers("first_day", SOON),
+        **date_answers("last_day", SOON),
+        "reason": "Staff training",
+    }
+    confirm(team, team.submit(url, answers), url)
+    closure = db.session.scalars(sa.select(Closure)).one()
+    remove_url = f"/staff/prisons/cardiff/closures/{closure.id}/remove"
+
+    listed = team.get("/staff/prisons/cardiff/sessions")
+    asked = team.get(remove_url)
+    removed = team.submit(remove_url)
+    after = team.get("/staff/prisons/cardiff/sessions")
+
+    assert remove_url in listed.text
+    assert (
+        "Staff training" in asked.text and "Visits that were cancelled stay cancelled" in asked.text
+    )
+    assert removed.status_code == 302
+    assert "Closure removed" in after.text and remove_url not in after.text
+    assert count(Closure) == 0
+    db.session.expire_all()
+    assert not session_on(SOON, cardiff).cancelled
+    assert visit.status is VisitStatus.CANCELLED
+    assert book_visit(session_on(SOON, cardiff)).status is VisitStatus.BOOKED
+    assert count(StaffAuditEvent, StaffAuditEvent.action == "removed closure") == 1
+
+
+def test_the_team_reopens_a_cancelled_session(team, cardiff, weekly, book_visit):
+    session = session_on(SOON, cardiff)
+    visit = book_visit(session)
+    cancel_url = f"/staff/prisons/cardiff/sessions/{session.id}/cancel"
+    confirm(team, team.submit(cancel_url, {"reason": "Lockdown"}), cancel_url)
+    reopen_url = f"/staff/prisons/cardiff/sessions/{session.id}/reopen"
+
+    listed = team.get("/staff/prisons/cardiff/sessions")
+    asked = team.get(reopen_url)
+    reopened = team.submit(reopen_url)
+    after = team.get("/staff/prisons/cardiff/sessions")
+
+    assert reopen_url in listed.text
+    assert "Reopen a cancelled session" in asked.text
+    assert reopened.status_code == 302
+    assert "Session reopened" in after.text and reopen_url not in after.text
+    db.session.expire_all()
+    assert not session.cancelled
+    assert visit.status is VisitStatus.CANCELLED
+    assert book_visit(session).status is VisitStatus.BOOKED
+    assert count(StaffAuditEvent, StaffAuditEvent.action == "reopened dated session") == 1
+
+
+def test_a_session_inside_a_closure_is_not_offered_for_reopening_and_is_refused(
+    team, cardiff, weekly
+):
+    session = session_on(SOON, cardiff)
+    url = "/staff/prisons/cardiff/closures/new"
+    team.submit(
+        url,
+        {
+            "scope": "all",
+            **date_answers("first_day", SOON),
+            **date_answers("last_day", SOON),
+            "reason": "Staff training",
+        },
+    )
+    reopen_url = f"/staff/prisons/cardiff/sessions/{session.id}/reopen"
+
+    listed = team.get("/staff/prisons/cardiff/sessions")
+    refused = team.submit(reopen_url, follow_redirects=True)
+
+    assert reopen_url not in listed.text
+    assert "A closure covers this session: remove the closure to reopen it" in refused.text
+    db.session.refresh(session)
+    assert session.cancelled
+
+
+def test_removing_and_reopening_only_happen_on_a_post_with_the_form_token(
+    team, cardiff, weekly, make_session
+):
+    cancelled = make_session(cardiff, on=SOON + timedelta(days=1))
+    cancelled.cancelled = True
+    closure = Closure(prison_id=cardiff.id, start_date=SOON, end_date=SOON, reason="Training")
+    db.session.add(closure)
+    db.session.commit()
+    urls = [
+        f"/staff/prisons/cardiff/closures/{closure.id}/remove",
+        f"/staff/prisons/cardiff/sessions/{cancelled.id}/reopen",
+    ]
+
+    looked = [team.get(url).status_code for url in urls]
+    without_token = [team.post(url).status_code for url in urls]
+
+    assert looked == [200, 200]
+    assert without_token == [400, 400]
+    assert count(Closure) == 1
+    db.session.refresh(cancelled)
+    assert cancelled.cancelled
+
+
 # One dated session -----------------------------------------------------------------------------
 
 
