@@ -1,7 +1,9 @@
-"""A visits team member uses the prisoner register, restrictions and booking for a family;
+"""A visits team member uses the prisoner register, restrictions, booking for a family,
+closures and reopened sessions, and an admin changes a colleague's access;
 axe (WCAG 2.2 AA) checks every page on a tablet, error pages included."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,13 +20,14 @@ from tests.browser.checks import (
 )
 from tests.browser.conftest import serve
 from timeutil import local_today
-from visits.models import Prison, Visit
+from visits.models import Prison, Visit, VisitSession
 
 pytestmark = pytest.mark.browser
 
 TABLET = {"viewport": {"width": 768, "height": 1024}, "is_mobile": True, "has_touch": True}
 EMAIL = "tomos@team.example"
 PASSWORD = "a long visits team password"
+ADMIN_EMAIL = "ada@admin.example"
 CSV = (
     "prison_number,first_name,last_name,date_of_birth,category\n"
     "A1234BC,Tom,Jones,01/02/1980,convicted\n"
@@ -38,6 +41,10 @@ def team_server(tmp_path_factory, compiled_translations):
         with app.app_context():
             cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
             accounts.create_staff(None, EMAIL, "Tomos Team", Role.VISITS_TEAM, [cardiff], PASSWORD)
+            accounts.create_staff(None, ADMIN_EMAIL, "Ada Admin", Role.ADMIN, [cardiff], PASSWORD)
+            accounts.create_staff(
+                None, "nia@team.example", "Nia Newydd", Role.VISITS_TEAM, [cardiff], PASSWORD
+            )
             db.session.commit()
         yield app, url
 
@@ -189,3 +196,74 @@ def test_the_visits_team_books_a_visit_for_a_family_on_the_phone(tablet, check, 
         visit = db.session.scalar(sa.select(Visit).where(Visit.prisoner_number == "C3456DE"))
         assert visit.channel == "phone"
         expect(page.locator("main")).to_contain_text(f"/visit/{visit.manage_token}")
+
+
+def sign_in(page, email):
+    page.goto("/staff/login")
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press(page, "Sign in")
+
+
+def test_the_visits_team_closes_the_prison_for_a_day_then_undoes_it(tablet, check):
+    page = tablet
+    sign_in(page, EMAIL)
+    day = local_today() + timedelta(days=26)
+    page.goto("/staff/prisons/cardiff/closures/new")
+    page.get_by_label("The whole prison: every session").check()
+    fill_date(page, "First day closed", day.day, day.month, day.year)
+    fill_date(page, "Last day closed", day.day, day.month, day.year)
+    page.get_by_label("Reason").fill("Staff training")
+    press(page, "Add closure")
+    if "Check the visits this change affects" in page.title():
+        press(page, "Make the change and tell the families")
+    check("closure-added", "Visiting sessions")
+
+    shown = f"{day.day} {day.strftime('%b %Y')}"
+    ours = page.get_by_role("link", name=f"Remove closure from {shown} to {shown}")
+    ours.click()
+    check("closure-remove", "Remove a closure")
+    press(page, "Remove this closure")
+    check("closure-removed", "Visiting sessions")
+    expect(ours).to_have_count(0)
+
+
+def test_the_visits_team_reopens_a_cancelled_session(tablet, check, team_server):
+    app, _ = team_server
+    with app.app_context():
+        cardiff = db.session.scalar(sa.select(Prison).where(Prison.slug == "cardiff"))
+        session = db.session.scalar(
+            sa.select(VisitSession)
+            .where(VisitSession.prison_id == cardiff.id, VisitSession.date > local_today())
+            .order_by(VisitSession.date.desc())
+        )
+        session_id = session.id
+    page = tablet
+    sign_in(page, EMAIL)
+    page.goto(f"/staff/prisons/cardiff/sessions/{session_id}/cancel")
+    page.get_by_label("Why is this session cancelled?").fill("Staff training")
+    press(page, "Cancel this session")
+    if "Check the visits this change affects" in page.title():
+        press(page, "Make the change and tell the families")
+    check("session-cancelled", "Visiting sessions")
+
+    page.goto(f"/staff/prisons/cardiff/sessions/{session_id}/reopen")
+    check("session-reopen", "Reopen a cancelled session")
+    press(page, "Reopen this session")
+    check("session-reopened", "Visiting sessions")
+    with app.app_context():
+        assert not db.session.get(VisitSession, session_id).cancelled
+
+
+def test_an_admin_changes_a_staff_members_role(tablet, check):
+    page = tablet
+    sign_in(page, ADMIN_EMAIL)
+    page.goto("/staff/admin/staff")
+    check("staff-list", "Staff accounts")
+    page.get_by_role("link", name=re.compile("^Change role and prisons for Nia Newydd")).click()
+    check("staff-access", "Change role and prisons")
+    page.get_by_label("Visitor centre staff").check()
+    press(page, "Save changes")
+    check("staff-access-saved", "Staff accounts")
+    row = page.get_by_role("row").filter(has_text="Nia Newydd")
+    expect(row).to_contain_text("Visitor centre staff")
