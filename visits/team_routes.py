@@ -71,6 +71,36 @@ def _back_to_schedule(prison: Prison, message):
     return redirect(url_for(".schedule", slug=prison.slug))
 
 
+def _apply(prison: Prison, form, change, description, done):
+    """Run one schedule change as the request's transaction. Returns the page to send (the
+    schedule once done, or the visits it affects to confirm first), or None when the change
+    was refused: its message is then on the form."""
+    try:
+        change(request.form.get("confirmed"))
+        db.session.commit()
+    except ScheduleError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return None
+    except NeedsConfirmation as needed:
+        db.session.rollback()
+        return _confirmation(prison, needed, description)
+    return _back_to_schedule(prison, done)
+
+
+def _apply_confirmed(prison: Prison, change, done):
+    """A change the staff member has already confirmed on its own page; a refusal goes back to
+    the schedule with its message."""
+    try:
+        change()
+        db.session.commit()
+    except ScheduleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for(".schedule", slug=prison.slug))
+    return _back_to_schedule(prison, done)
+
+
 def _confirmation(prison: Prison, needed: NeedsConfirmation, description):
     """The visits a change would cancel or move, with the answers posted again to apply it."""
     answers = [
@@ -158,14 +188,17 @@ def weekly_new(slug):
     prison = scoped_prison(slug)
     form = WeeklySessionForm(closed_tables=0, valid_from=local_today())
     if form.validate_on_submit():
-        try:
-            schedule.add_template(prison, _weekly(form), _staff(), local_today())
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            return _back_to_schedule(prison, _l("Weekly session added"))
+        page = _apply(
+            prison,
+            form,
+            lambda _confirmed: schedule.add_template(
+                prison, _weekly(form), _staff(), local_today()
+            ),
+            None,
+            _l("Weekly session added"),
+        )
+        if page:
+            return page
     return render_template("visits/team/weekly_form.html", form=form, prison=prison, template=None)
 
 
@@ -187,25 +220,17 @@ def weekly_edit(slug, template_id):
         **{name: getattr(template, name) for name in schedule.FAMILY_INFORMATION},
     )
     if form.validate_on_submit():
-        description = _l("Change the weekly session on %(day)s", day=_describe_template(template))
-        try:
-            schedule.change_template(
-                prison,
-                template,
-                _weekly(form),
-                _staff(),
-                local_today(),
-                request.form.get("confirmed"),
-            )
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except NeedsConfirmation as needed:
-            db.session.rollback()
-            return _confirmation(prison, needed, description)
-        else:
-            return _back_to_schedule(prison, _l("Weekly session changed"))
+        page = _apply(
+            prison,
+            form,
+            lambda confirmed: schedule.change_template(
+                prison, template, _weekly(form), _staff(), local_today(), confirmed
+            ),
+            _l("Change the weekly session on %(day)s", day=_describe_template(template)),
+            _l("Weekly session changed"),
+        )
+        if page:
+            return page
     return render_template(
         "visits/team/weekly_form.html", form=form, prison=prison, template=template
     )
@@ -218,25 +243,17 @@ def weekly_end(slug, template_id):
     template = _template_or_404(prison, template_id)
     form = EndWeeklySessionForm(last_day=template.valid_until)
     if form.validate_on_submit():
-        description = _l("End the weekly session on %(day)s", day=_describe_template(template))
-        try:
-            schedule.end_template(
-                prison,
-                template,
-                form.last_day.data,
-                _staff(),
-                local_today(),
-                request.form.get("confirmed"),
-            )
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except NeedsConfirmation as needed:
-            db.session.rollback()
-            return _confirmation(prison, needed, description)
-        else:
-            return _back_to_schedule(prison, _l("Weekly session ended"))
+        page = _apply(
+            prison,
+            form,
+            lambda confirmed: schedule.end_template(
+                prison, template, form.last_day.data, _staff(), local_today(), confirmed
+            ),
+            _l("End the weekly session on %(day)s", day=_describe_template(template)),
+            _l("Weekly session ended"),
+        )
+        if page:
+            return page
     return render_template(
         "visits/team/weekly_end.html",
         form=form,
@@ -263,8 +280,10 @@ def closure_new(slug):
     )
     if form.validate_on_submit():
         template = next((t for t in running if str(t.id) == form.scope.data), None)
-        try:
-            schedule.add_closure(
+        page = _apply(
+            prison,
+            form,
+            lambda confirmed: schedule.add_closure(
                 prison,
                 template,
                 form.first_day.data,
@@ -272,17 +291,13 @@ def closure_new(slug):
                 form.reason.data,
                 _staff(),
                 today,
-                request.form.get("confirmed"),
-            )
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except NeedsConfirmation as needed:
-            db.session.rollback()
-            return _confirmation(prison, needed, _l("Add a closure"))
-        else:
-            return _back_to_schedule(prison, _l("Closure added"))
+                confirmed,
+            ),
+            _l("Add a closure"),
+            _l("Closure added"),
+        )
+        if page:
+            return page
     return render_template("visits/team/closure_form.html", form=form, prison=prison)
 
 
@@ -299,24 +314,17 @@ def session_change(slug, session_id):
         people_places=session.people_places,
     )
     if form.validate_on_submit():
-        try:
-            schedule.change_session(
-                prison,
-                session,
-                _shape(form),
-                _staff(),
-                local_today(),
-                request.form.get("confirmed"),
-            )
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except NeedsConfirmation as needed:
-            db.session.rollback()
-            return _confirmation(prison, needed, _l("Change one session"))
-        else:
-            return _back_to_schedule(prison, _l("Session changed"))
+        page = _apply(
+            prison,
+            form,
+            lambda confirmed: schedule.change_session(
+                prison, session, _shape(form), _staff(), local_today(), confirmed
+            ),
+            _l("Change one session"),
+            _l("Session changed"),
+        )
+        if page:
+            return page
     return render_template(
         "visits/team/session_change.html", form=form, prison=prison, session=session
     )
@@ -329,24 +337,17 @@ def session_cancel(slug, session_id):
     session = _session_or_404(prison, session_id)
     form = CancelSessionForm()
     if form.validate_on_submit():
-        try:
-            schedule.cancel_session(
-                prison,
-                session,
-                form.reason.data,
-                _staff(),
-                local_today(),
-                request.form.get("confirmed"),
-            )
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except NeedsConfirmation as needed:
-            db.session.rollback()
-            return _confirmation(prison, needed, _l("Cancel one session"))
-        else:
-            return _back_to_schedule(prison, _l("Session cancelled"))
+        page = _apply(
+            prison,
+            form,
+            lambda confirmed: schedule.cancel_session(
+                prison, session, form.reason.data, _staff(), local_today(), confirmed
+            ),
+            _l("Cancel one session"),
+            _l("Session cancelled"),
+        )
+        if page:
+            return page
     return render_template(
         "visits/team/session_cancel.html", form=form, prison=prison, session=session
     )
@@ -359,14 +360,11 @@ def closure_remove(slug, closure_id):
     closure = _closure_or_404(prison, closure_id)
     template = db.session.get(SessionTemplate, closure.template_id) if closure.template_id else None
     if ConfirmForm().validate_on_submit():
-        try:
-            schedule.remove_closure(prison, closure, _staff(), local_today())
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for(".schedule", slug=slug))
-        return _back_to_schedule(prison, _l("Closure removed"))
+        return _apply_confirmed(
+            prison,
+            lambda: schedule.remove_closure(prison, closure, _staff(), local_today()),
+            _l("Closure removed"),
+        )
     return render_template(
         "visits/team/closure_remove.html",
         prison=prison,
@@ -381,14 +379,11 @@ def session_reopen(slug, session_id):
     prison = scoped_prison(slug)
     session = _session_or_404(prison, session_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            schedule.reopen_session(prison, session, _staff(), local_today())
-            db.session.commit()
-        except ScheduleError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for(".schedule", slug=slug))
-        return _back_to_schedule(prison, _l("Session reopened"))
+        return _apply_confirmed(
+            prison,
+            lambda: schedule.reopen_session(prison, session, _staff(), local_today()),
+            _l("Session reopened"),
+        )
     return render_template("visits/team/session_reopen.html", prison=prison, session=session)
 
 
